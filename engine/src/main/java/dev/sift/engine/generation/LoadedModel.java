@@ -1,0 +1,107 @@
+package dev.sift.engine.generation;
+
+import dev.sift.engine.backend.CpuKernels;
+import dev.sift.engine.gguf.GgufFile;
+import dev.sift.engine.gguf.GgufFormatException;
+import dev.sift.engine.model.LlamaModel;
+import dev.sift.engine.model.ModelConfig;
+import dev.sift.engine.tokenizer.Tokenizer;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * A model loaded once and shared: thread-safe, any number of {@link Session}s may generate with it
+ * at the same time, each with its own KV cache.
+ *
+ * <pre>{@code
+ * try (LoadedModel model = LoadedModel.load(Path.of("model.gguf"));
+ *      Session session = model.newSession()) {
+ *     GenerationResult result = session.generate(
+ *             GenerationRequest.text("Once upon a time").withMaxTokens(64), System.out::print);
+ * }
+ * }</pre>
+ */
+public final class LoadedModel implements AutoCloseable {
+
+    private final GgufFile file;
+    private final Tokenizer tokenizer;
+    private final ModelConfig config;
+    private final LlamaModel model;
+    private final CpuKernels kernels;
+    private final int defaultContextLength;
+
+    private LoadedModel(GgufFile file, ModelOptions options) {
+        this.file = file;
+        this.tokenizer = Tokenizer.fromGguf(file);
+        this.config = ModelConfig.fromGguf(file, tokenizer.vocabularySize());
+        this.kernels = new CpuKernels(options.threads());
+        try {
+            this.model = new LlamaModel(file, config, kernels);
+        } catch (RuntimeException e) {
+            kernels.close();
+            throw e;
+        }
+        this.defaultContextLength = options.contextLength() == 0 ? config.contextLength() : options.contextLength();
+    }
+
+    /** Loads a GGUF model with default options. */
+    public static LoadedModel load(Path path) throws IOException {
+        return load(path, ModelOptions.DEFAULTS);
+    }
+
+    /**
+     * Loads a GGUF model: maps the file, reads its tokenizer and hyperparameters, and binds every
+     * weight, checking names and shapes.
+     *
+     * @throws GgufFormatException if the file is malformed or describes something unsupported
+     * @throws IOException         if the file cannot be read
+     */
+    public static LoadedModel load(Path path, ModelOptions options) throws IOException {
+        GgufFile file = GgufFile.open(path);
+        try {
+            return new LoadedModel(file, options);
+        } catch (RuntimeException e) {
+            file.close();
+            throw e;
+        }
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    /** The underlying file, for metadata. */
+    public GgufFile file() {
+        return file;
+    }
+
+    /** Worker threads used for the math. */
+    public int threads() {
+        return kernels.threads();
+    }
+
+    /** Opens a session with the default context length. */
+    public Session newSession() {
+        return newSession(defaultContextLength);
+    }
+
+    /** Opens a session holding at most {@code contextLength} tokens. */
+    public Session newSession(int contextLength) {
+        if (contextLength <= 0) {
+            throw new IllegalArgumentException("context length must be positive, got " + contextLength);
+        }
+        return new Session(this, model, contextLength);
+    }
+
+    /** Releases the worker threads and unmaps the file. Sessions must not be used afterwards. */
+    @Override
+    public void close() {
+        kernels.close();
+        file.close();
+    }
+}

@@ -1,0 +1,162 @@
+package dev.sift.engine.kv;
+
+import java.util.Arrays;
+
+/**
+ * A {@link KvCache} in float32 Java arrays, one growable block per (layer, KV head), so memory is
+ * taken as the sequence grows rather than for the whole context up front.
+ */
+public final class ArrayKvCache implements KvCache {
+
+    private static final int INITIAL_ENTRIES = 64;
+
+    private final int layers;
+    private final int kvHeads;
+    private final int headDim;
+    private final int capacity;
+    /** [layer][kvHead] -> entries * headDim floats. */
+    private final float[][][] keys;
+    private final float[][][] values;
+    private final int[][][] positions;
+    private final int[][] lengths;
+
+    public ArrayKvCache(int layers, int kvHeads, int headDim, int capacity) {
+        if (layers <= 0 || kvHeads <= 0 || headDim <= 0 || capacity <= 0) {
+            throw new IllegalArgumentException("cache dimensions must be positive: layers=" + layers
+                    + " kvHeads=" + kvHeads + " headDim=" + headDim + " capacity=" + capacity);
+        }
+        this.layers = layers;
+        this.kvHeads = kvHeads;
+        this.headDim = headDim;
+        this.capacity = capacity;
+        this.keys = new float[layers][kvHeads][0];
+        this.values = new float[layers][kvHeads][0];
+        this.positions = new int[layers][kvHeads][0];
+        this.lengths = new int[layers][kvHeads];
+    }
+
+    @Override
+    public int layers() {
+        return layers;
+    }
+
+    @Override
+    public int kvHeads() {
+        return kvHeads;
+    }
+
+    @Override
+    public int headDim() {
+        return headDim;
+    }
+
+    @Override
+    public int capacity() {
+        return capacity;
+    }
+
+    @Override
+    public int length(int layer, int kvHead) {
+        return lengths[layer][kvHead];
+    }
+
+    @Override
+    public int position(int layer, int kvHead, int entry) {
+        return positions[layer][kvHead][entry];
+    }
+
+    @Override
+    public void append(int layer, int position, float[] newKeys, float[] newValues) {
+        for (int h = 0; h < kvHeads; h++) {
+            int n = lengths[layer][h];
+            if (n == capacity) {
+                throw new IllegalStateException("KV cache full: layer " + layer + " head " + h + " holds " + capacity + " entries");
+            }
+            if (n == positions[layer][h].length) {
+                grow(layer, h, Math.min(capacity, Math.max(INITIAL_ENTRIES, n * 2)));
+            }
+            System.arraycopy(newKeys, h * headDim, keys[layer][h], n * headDim, headDim);
+            System.arraycopy(newValues, h * headDim, values[layer][h], n * headDim, headDim);
+            positions[layer][h][n] = position;
+            lengths[layer][h] = n + 1;
+        }
+    }
+
+    private void grow(int layer, int head, int entries) {
+        keys[layer][head] = Arrays.copyOf(keys[layer][head], entries * headDim);
+        values[layer][head] = Arrays.copyOf(values[layer][head], entries * headDim);
+        positions[layer][head] = Arrays.copyOf(positions[layer][head], entries);
+    }
+
+    @Override
+    public float keyDot(int layer, int kvHead, int entry, float[] query, int queryOffset) {
+        float[] k = keys[layer][kvHead];
+        int base = entry * headDim;
+        float sum = 0f;
+        for (int i = 0; i < headDim; i++) {
+            sum += k[base + i] * query[queryOffset + i];
+        }
+        return sum;
+    }
+
+    @Override
+    public void addWeightedValue(int layer, int kvHead, int entry, float weight, float[] out, int outOffset) {
+        float[] v = values[layer][kvHead];
+        int base = entry * headDim;
+        for (int i = 0; i < headDim; i++) {
+            out[outOffset + i] += weight * v[base + i];
+        }
+    }
+
+    @Override
+    public void readKey(int layer, int kvHead, int entry, float[] out, int outOffset) {
+        System.arraycopy(keys[layer][kvHead], entry * headDim, out, outOffset, headDim);
+    }
+
+    @Override
+    public void readValue(int layer, int kvHead, int entry, float[] out, int outOffset) {
+        System.arraycopy(values[layer][kvHead], entry * headDim, out, outOffset, headDim);
+    }
+
+    @Override
+    public void retain(int layer, int kvHead, int[] entries) {
+        int n = lengths[layer][kvHead];
+        int previous = -1;
+        for (int e : entries) {
+            if (e <= previous || e >= n) {
+                throw new IllegalArgumentException("entries to retain must be strictly increasing and below " + n
+                        + ": " + Arrays.toString(entries));
+            }
+            previous = e;
+        }
+        float[] k = keys[layer][kvHead];
+        float[] v = values[layer][kvHead];
+        int[] p = positions[layer][kvHead];
+        // Entries only move towards the front, so compaction can be done in place.
+        for (int i = 0; i < entries.length; i++) {
+            int from = entries[i];
+            System.arraycopy(k, from * headDim, k, i * headDim, headDim);
+            System.arraycopy(v, from * headDim, v, i * headDim, headDim);
+            p[i] = p[from];
+        }
+        lengths[layer][kvHead] = entries.length;
+    }
+
+    @Override
+    public void clear() {
+        for (int[] layer : lengths) {
+            Arrays.fill(layer, 0);
+        }
+    }
+
+    @Override
+    public long allocatedBytes() {
+        long bytes = 0;
+        for (int l = 0; l < layers; l++) {
+            for (int h = 0; h < kvHeads; h++) {
+                bytes += 4L * (keys[l][h].length + values[l][h].length + positions[l][h].length);
+            }
+        }
+        return bytes;
+    }
+}

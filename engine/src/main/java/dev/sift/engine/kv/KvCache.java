@@ -1,0 +1,68 @@
+package dev.sift.engine.kv;
+
+/**
+ * The key/value cache of one sequence: for every layer and every <em>KV head</em> (never repeated
+ * per query head), a list of entries, each a key (after RoPE), a value and the original position of
+ * the token it came from.
+ *
+ * <p>Entries are appended in position order. Compression removes entries per (layer, KV head)
+ * through {@link #retain}; the positions of the entries that stay are unchanged, so generation
+ * continues at the original next position. Attention reads the cache only through
+ * {@link #keyDot} and {@link #addWeightedValue}, so implementations are free to store entries in
+ * any precision or layout.
+ *
+ * <p>Not thread-safe: a cache belongs to one session. Distinct (layer, KV head) pairs may be read
+ * concurrently while nothing is being appended.
+ */
+public interface KvCache {
+
+    int layers();
+
+    int kvHeads();
+
+    /** Length of one key (and one value) vector. */
+    int headDim();
+
+    /** The most entries one (layer, KV head) can hold. */
+    int capacity();
+
+    /** Entries currently held by one (layer, KV head). */
+    int length(int layer, int kvHead);
+
+    /** The original token position of an entry. */
+    int position(int layer, int kvHead, int entry);
+
+    /**
+     * Appends one token's keys and values for every KV head of a layer.
+     *
+     * @param keys   {@code kvHeads * headDim} floats, head after head, RoPE already applied
+     * @param values {@code kvHeads * headDim} floats, head after head
+     * @throws IllegalStateException if a head is full
+     */
+    void append(int layer, int position, float[] keys, float[] values);
+
+    /** The dot product of an entry's key with {@code query[queryOffset .. queryOffset+headDim]}. */
+    float keyDot(int layer, int kvHead, int entry, float[] query, int queryOffset);
+
+    /** {@code out[outOffset .. outOffset+headDim] += weight * value(entry)}. */
+    void addWeightedValue(int layer, int kvHead, int entry, float weight, float[] out, int outOffset);
+
+    /** Copies an entry's key into {@code out[outOffset..]}. */
+    void readKey(int layer, int kvHead, int entry, float[] out, int outOffset);
+
+    /** Copies an entry's value into {@code out[outOffset..]}. */
+    void readValue(int layer, int kvHead, int entry, float[] out, int outOffset);
+
+    /**
+     * Keeps only the given entries of one (layer, KV head), in the given order, and drops the rest.
+     *
+     * @param entries strictly increasing entry indices, each below {@link #length}
+     */
+    void retain(int layer, int kvHead, int[] entries);
+
+    /** Drops every entry. */
+    void clear();
+
+    /** Bytes of key, value and position storage currently allocated. */
+    long allocatedBytes();
+}

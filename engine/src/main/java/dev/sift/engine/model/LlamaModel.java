@@ -1,0 +1,217 @@
+package dev.sift.engine.model;
+
+import dev.sift.engine.backend.CpuKernels;
+import dev.sift.engine.gguf.GgufFile;
+import dev.sift.engine.gguf.GgufFormatException;
+import dev.sift.engine.gguf.GgufTensorInfo;
+import dev.sift.engine.kv.KvCache;
+import dev.sift.engine.tensor.Tensor;
+
+import java.util.Arrays;
+
+/**
+ * A Llama-family decoder: token embedding, {@code layers} blocks of RMSNorm, grouped-query attention
+ * with RoPE and a SwiGLU feed-forward network, final RMSNorm and the output projection (tied to the
+ * embedding when the file has no {@code output.weight}).
+ *
+ * <p>Weights are views of the memory-mapped file and immutable, so one model serves any number of
+ * sessions at once; everything that changes while generating lives in a {@link State} and a
+ * {@link KvCache} owned by the caller.
+ */
+public final class LlamaModel {
+
+    private final ModelConfig config;
+    private final CpuKernels kernels;
+    private final Tensor tokenEmbedding;
+    private final Tensor outputNorm;
+    private final Tensor output;
+    private final Layer[] layers;
+    /** RoPE frequency of each rotated pair: theta^(-2i / ropeDim). */
+    private final double[] ropeFrequencies;
+
+    private record Layer(Tensor attentionNorm, Tensor wq, Tensor wk, Tensor wv, Tensor wo,
+                         Tensor ffnNorm, Tensor gate, Tensor up, Tensor down) {
+    }
+
+    /**
+     * Binds the weights of a model file, checking every tensor's presence and shape.
+     *
+     * @throws GgufFormatException naming the tensor that is missing or has the wrong shape
+     */
+    public LlamaModel(GgufFile file, ModelConfig config, CpuKernels kernels) {
+        this.config = config;
+        this.kernels = kernels;
+        int dim = config.dim();
+        int qDim = config.heads() * config.headDim();
+        int kvDim = config.kvHeads() * config.headDim();
+        this.tokenEmbedding = weight(file, "token_embd.weight", dim, config.vocabularySize());
+        this.outputNorm = weight(file, "output_norm.weight", dim);
+        this.output = file.tensor("output.weight").isPresent()
+                ? weight(file, "output.weight", dim, config.vocabularySize())
+                : tokenEmbedding;
+        this.layers = new Layer[config.layers()];
+        for (int l = 0; l < config.layers(); l++) {
+            String p = "blk." + l + ".";
+            layers[l] = new Layer(
+                    weight(file, p + "attn_norm.weight", dim),
+                    weight(file, p + "attn_q.weight", dim, qDim),
+                    weight(file, p + "attn_k.weight", dim, kvDim),
+                    weight(file, p + "attn_v.weight", dim, kvDim),
+                    weight(file, p + "attn_output.weight", qDim, dim),
+                    weight(file, p + "ffn_norm.weight", dim),
+                    weight(file, p + "ffn_gate.weight", dim, config.ffnDim()),
+                    weight(file, p + "ffn_up.weight", dim, config.ffnDim()),
+                    weight(file, p + "ffn_down.weight", config.ffnDim(), dim));
+        }
+        this.ropeFrequencies = new double[config.ropeDim() / 2];
+        for (int i = 0; i < ropeFrequencies.length; i++) {
+            ropeFrequencies[i] = Math.pow(config.ropeTheta(), -2.0 * i / config.ropeDim());
+        }
+    }
+
+    private static Tensor weight(GgufFile file, String name, long... expectedShape) {
+        GgufTensorInfo info = file.tensor(name)
+                .orElseThrow(() -> new GgufFormatException("tensor '" + name + "' is missing"));
+        long[] shape = info.shape();
+        long[] trimmed = shape;
+        // ggml treats trailing dimensions of size 1 as absent.
+        while (trimmed.length > expectedShape.length && trimmed[trimmed.length - 1] == 1) {
+            trimmed = Arrays.copyOf(trimmed, trimmed.length - 1);
+        }
+        if (!Arrays.equals(trimmed, expectedShape)) {
+            throw new GgufFormatException("tensor '" + name + "' has shape " + Arrays.toString(shape)
+                    + ", expected " + Arrays.toString(expectedShape) + " from the model's hyperparameters", info.infoOffset());
+        }
+        return Tensor.of(info, file.data(info));
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    /** Fresh scratch buffers for one sequence. */
+    public State newState() {
+        return new State(config);
+    }
+
+    /**
+     * Runs one token through the network at {@code position}, appending its keys and values to
+     * {@code cache}, and leaves the next-token logits in {@link State#logits}.
+     */
+    public void forward(State s, KvCache cache, int token, int position) {
+        ModelConfig c = config;
+        int dim = c.dim();
+        tokenEmbedding.dequantize((long) token * dim, s.x, 0, dim);
+
+        for (int l = 0; l < c.layers(); l++) {
+            Layer layer = layers[l];
+
+            // Attention block.
+            CpuKernels.rmsNorm(s.xb, s.x, layer.attentionNorm, dim, c.rmsEpsilon());
+            kernels.matmul(s.q, layer.wq, s.xb, c.heads() * c.headDim(), dim);
+            kernels.matmul(s.k, layer.wk, s.xb, c.kvHeads() * c.headDim(), dim);
+            kernels.matmul(s.v, layer.wv, s.xb, c.kvHeads() * c.headDim(), dim);
+            rope(s.q, c.heads(), position);
+            rope(s.k, c.kvHeads(), position);
+            cache.append(l, position, s.k, s.v);
+            attention(s, cache, l);
+            kernels.matmul(s.xb2, layer.wo, s.attentionOut, dim, c.heads() * c.headDim());
+            CpuKernels.add(s.x, s.xb2, dim);
+
+            // Feed-forward block.
+            CpuKernels.rmsNorm(s.xb, s.x, layer.ffnNorm, dim, c.rmsEpsilon());
+            kernels.matmul(s.hb, layer.gate, s.xb, c.ffnDim(), dim);
+            kernels.matmul(s.hb2, layer.up, s.xb, c.ffnDim(), dim);
+            CpuKernels.swiglu(s.hb, s.hb2, c.ffnDim());
+            kernels.matmul(s.xb2, layer.down, s.hb, dim, c.ffnDim());
+            CpuKernels.add(s.x, s.xb2, dim);
+        }
+
+        CpuKernels.rmsNorm(s.x, s.x, outputNorm, dim, c.rmsEpsilon());
+        kernels.matmul(s.logits, output, s.x, c.vocabularySize(), dim);
+    }
+
+    /** Rotates adjacent pairs (2i, 2i+1) of each head by {@code position * frequency(i)}. */
+    private void rope(float[] vectors, int heads, int position) {
+        int headDim = config.headDim();
+        for (int i = 0; i < ropeFrequencies.length; i++) {
+            double angle = position * ropeFrequencies[i];
+            float cos = (float) Math.cos(angle);
+            float sin = (float) Math.sin(angle);
+            for (int h = 0; h < heads; h++) {
+                int j = h * headDim + 2 * i;
+                float a = vectors[j];
+                float b = vectors[j + 1];
+                vectors[j] = a * cos - b * sin;
+                vectors[j + 1] = a * sin + b * cos;
+            }
+        }
+    }
+
+    /**
+     * Scaled dot-product attention of every query head over the entries its KV head keeps. Query
+     * head {@code h} reads KV head {@code h / groupSize}.
+     */
+    private void attention(State s, KvCache cache, int layer) {
+        int headDim = config.headDim();
+        int groupSize = config.groupSize();
+        float scale = (float) (1.0 / Math.sqrt(headDim));
+        int longest = 0;
+        for (int g = 0; g < config.kvHeads(); g++) {
+            longest = Math.max(longest, cache.length(layer, g));
+        }
+        s.ensureAttentionCapacity(longest);
+        kernels.parallelFor(config.heads(), h -> {
+            int kvHead = h / groupSize;
+            int n = cache.length(layer, kvHead);
+            float[] scores = s.scores[h];
+            int queryOffset = h * headDim;
+            for (int t = 0; t < n; t++) {
+                scores[t] = cache.keyDot(layer, kvHead, t, s.q, queryOffset) * scale;
+            }
+            CpuKernels.softmax(scores, n);
+            Arrays.fill(s.attentionOut, queryOffset, queryOffset + headDim, 0f);
+            for (int t = 0; t < n; t++) {
+                cache.addWeightedValue(layer, kvHead, t, scores[t], s.attentionOut, queryOffset);
+            }
+        });
+    }
+
+    /** Activations of one sequence; reused from token to token. */
+    public static final class State {
+        final float[] x;
+        final float[] xb;
+        final float[] xb2;
+        final float[] q;
+        final float[] k;
+        final float[] v;
+        final float[] attentionOut;
+        final float[] hb;
+        final float[] hb2;
+        final float[][] scores;
+        /** Next-token logits after {@link #forward}. */
+        public final float[] logits;
+
+        private State(ModelConfig c) {
+            x = new float[c.dim()];
+            xb = new float[c.dim()];
+            xb2 = new float[c.dim()];
+            q = new float[c.heads() * c.headDim()];
+            k = new float[c.kvHeads() * c.headDim()];
+            v = new float[c.kvHeads() * c.headDim()];
+            attentionOut = new float[c.heads() * c.headDim()];
+            hb = new float[c.ffnDim()];
+            hb2 = new float[c.ffnDim()];
+            scores = new float[c.heads()][0];
+            logits = new float[c.vocabularySize()];
+        }
+
+        private void ensureAttentionCapacity(int entries) {
+            for (int h = 0; h < scores.length; h++) {
+                if (scores[h].length < entries) {
+                    scores[h] = new float[Math.max(entries, scores[h].length * 2)];
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,108 @@
+package dev.sift.engine.model;
+
+import dev.sift.engine.gguf.GgufFile;
+import dev.sift.engine.gguf.GgufFormatException;
+
+import java.util.List;
+
+/**
+ * The hyperparameters of a decoder, read from GGUF metadata ({@code <architecture>.*} keys).
+ * Optional keys take llama.cpp's defaults.
+ *
+ * @param architecture  {@code general.architecture}
+ * @param dim           embedding length
+ * @param layers        number of transformer blocks
+ * @param heads         query heads
+ * @param kvHeads       key/value heads (grouped-query attention when fewer than {@code heads})
+ * @param headDim       length of one query/key/value head vector
+ * @param ffnDim        hidden size of the feed-forward network
+ * @param vocabularySize number of token embeddings
+ * @param contextLength context the model was trained for
+ * @param rmsEpsilon    RMSNorm epsilon
+ * @param ropeTheta     RoPE frequency base
+ * @param ropeDim       number of leading head dimensions RoPE rotates
+ */
+public record ModelConfig(String architecture, int dim, int layers, int heads, int kvHeads, int headDim,
+                          int ffnDim, int vocabularySize, int contextLength, float rmsEpsilon, float ropeTheta,
+                          int ropeDim) {
+
+    /** Architectures this engine can run. */
+    public static final List<String> SUPPORTED_ARCHITECTURES = List.of("llama");
+
+    private static final float DEFAULT_ROPE_THETA = 10_000f;
+    private static final float DEFAULT_RMS_EPSILON = 1e-5f;
+
+    public ModelConfig {
+        requirePositive("embedding_length", dim);
+        requirePositive("block_count", layers);
+        requirePositive("attention.head_count", heads);
+        requirePositive("attention.head_count_kv", kvHeads);
+        requirePositive("attention.key_length", headDim);
+        requirePositive("feed_forward_length", ffnDim);
+        requirePositive("vocab_size", vocabularySize);
+        requirePositive("context_length", contextLength);
+        if (heads % kvHeads != 0) {
+            throw new GgufFormatException(architecture + ".attention.head_count " + heads
+                    + " is not a multiple of attention.head_count_kv " + kvHeads);
+        }
+        if (ropeDim <= 0 || ropeDim > headDim || ropeDim % 2 != 0) {
+            throw new GgufFormatException(architecture + ".rope.dimension_count " + ropeDim
+                    + " must be even and between 2 and the head size " + headDim);
+        }
+        if (!(rmsEpsilon > 0) || !(ropeTheta > 0)) {
+            throw new GgufFormatException(architecture + ": RMSNorm epsilon " + rmsEpsilon + " and RoPE base " + ropeTheta
+                    + " must be positive");
+        }
+    }
+
+    private static void requirePositive(String key, int value) {
+        if (value <= 0) {
+            throw new GgufFormatException("model hyperparameter " + key + " = " + value + " must be positive");
+        }
+    }
+
+    /** Query heads sharing one KV head. */
+    public int groupSize() {
+        return heads / kvHeads;
+    }
+
+    /**
+     * Reads the configuration of a model file.
+     *
+     * @param vocabularySize number of tokens, from the tokenizer (cross-checked against the embedding later)
+     * @throws GgufFormatException if the architecture is unsupported or a required key is missing
+     */
+    public static ModelConfig fromGguf(GgufFile file, int vocabularySize) {
+        String arch = file.string("general.architecture")
+                .orElseThrow(() -> new GgufFormatException("metadata 'general.architecture' is missing"));
+        if (!SUPPORTED_ARCHITECTURES.contains(arch)) {
+            throw new GgufFormatException("architecture '" + arch + "' is not supported (supported: "
+                    + String.join(", ", SUPPORTED_ARCHITECTURES) + ")");
+        }
+        int dim = required(file, arch + ".embedding_length");
+        int heads = required(file, arch + ".attention.head_count");
+        int kvHeads = file.integer(arch + ".attention.head_count_kv").orElse(heads);
+        int headDim = file.integer(arch + ".attention.key_length").orElse(heads > 0 ? dim / heads : 0);
+        int valueDim = file.integer(arch + ".attention.value_length").orElse(headDim);
+        if (valueDim != headDim) {
+            throw new GgufFormatException(arch + ".attention.value_length " + valueDim
+                    + " differs from key_length " + headDim + ", which Sift does not support");
+        }
+        return new ModelConfig(arch,
+                dim,
+                required(file, arch + ".block_count"),
+                heads,
+                kvHeads,
+                headDim,
+                required(file, arch + ".feed_forward_length"),
+                vocabularySize,
+                required(file, arch + ".context_length"),
+                file.real(arch + ".attention.layer_norm_rms_epsilon").orElse(DEFAULT_RMS_EPSILON),
+                file.real(arch + ".rope.freq_base").orElse(DEFAULT_ROPE_THETA),
+                file.integer(arch + ".rope.dimension_count").orElse(headDim));
+    }
+
+    private static int required(GgufFile file, String key) {
+        return file.integer(key).orElseThrow(() -> new GgufFormatException("metadata '" + key + "' is missing"));
+    }
+}

@@ -1,0 +1,65 @@
+package dev.sift.engine.tensor;
+
+import dev.sift.engine.gguf.TensorType;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * ggml's Q8_0: blocks of 32 elements, each an F16 scale {@code d} followed by 32 signed bytes
+ * {@code q}; element {@code j} is {@code d * q[j]}.
+ */
+public final class Q8_0Tensor extends Tensor {
+
+    private static final int BLOCK = 32;
+    private static final int BLOCK_BYTES = 34;
+
+    Q8_0Tensor(MemorySegment data, long size) {
+        super(data, size);
+    }
+
+    @Override
+    public TensorType type() {
+        return TensorType.Q8_0;
+    }
+
+    private float scale(long block) {
+        return Float.float16ToFloat(data.get(F16, block * BLOCK_BYTES));
+    }
+
+    private byte quant(long block, int j) {
+        return data.get(ValueLayout.JAVA_BYTE, block * BLOCK_BYTES + 2 + j);
+    }
+
+    @Override
+    public float get(long index) {
+        long block = index / BLOCK;
+        return scale(block) * quant(block, (int) (index % BLOCK));
+    }
+
+    @Override
+    public void dequantize(long from, float[] out, int outOffset, int n) {
+        for (int b = 0; b < n / BLOCK; b++) {
+            long block = from / BLOCK + b;
+            float d = scale(block);
+            for (int j = 0; j < BLOCK; j++) {
+                out[outOffset + b * BLOCK + j] = d * quant(block, j);
+            }
+        }
+    }
+
+    @Override
+    public float dot(long from, float[] x, int xOffset, int n) {
+        float sum = 0f;
+        for (int b = 0; b < n / BLOCK; b++) {
+            long block = from / BLOCK + b;
+            int xi = xOffset + b * BLOCK;
+            float blockSum = 0f;
+            for (int j = 0; j < BLOCK; j++) {
+                blockSum += quant(block, j) * x[xi + j];
+            }
+            sum += scale(block) * blockSum;
+        }
+        return sum;
+    }
+}

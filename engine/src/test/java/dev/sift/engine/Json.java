@@ -6,9 +6,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A minimal JSON reader for test data (RFC 8259). Objects become {@code Map<String, Object>} (in
- * document order), arrays {@code List<Object>}, strings {@code String}, numbers {@code Double},
+ * A minimal JSON reader for test data. Objects become {@code Map<String, Object>} (in document
+ * order), arrays {@code List<Object>}, strings {@code String}, numbers {@code Double},
  * {@code true}/{@code false} {@code Boolean} and {@code null} {@code null}.
+ *
+ * <p>Every valid JSON document (RFC 8259) is read; some invalid ones are let through, as numbers
+ * are read by {@link Double#valueOf} rather than by the JSON grammar.
  */
 public final class Json {
 

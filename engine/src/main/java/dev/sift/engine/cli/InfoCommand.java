@@ -4,7 +4,6 @@ import dev.sift.engine.gguf.GgufFile;
 import dev.sift.engine.gguf.GgufTensorInfo;
 import dev.sift.engine.gguf.TensorType;
 import dev.sift.engine.model.ModelConfig;
-import dev.sift.engine.tokenizer.Tokenizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -33,8 +32,7 @@ final class InfoCommand implements Callable<Integer> {
         try (GgufFile file = GgufFile.open(model)) {
             out.printf("file            %s (GGUF v%d, %s)%n", file.path().getFileName(), file.version(), bytes(file.size()));
             file.string("general.name").ifPresent(name -> out.printf("name            %s%n", name));
-            Tokenizer tokenizer = Tokenizer.fromGguf(file);
-            ModelConfig c = ModelConfig.fromGguf(file, tokenizer.vocabularySize());
+            ModelConfig c = ModelConfig.fromGguf(file);
             out.printf("architecture    %s%n", c.architecture());
             out.printf("context length  %d%n", c.contextLength());
             out.printf("embedding       %d%n", c.dim());
@@ -44,9 +42,10 @@ final class InfoCommand implements Callable<Integer> {
             out.printf("feed-forward    %d%n", c.ffnDim());
             out.printf("rope            base %s, %d dimensions%n", c.ropeTheta(), c.ropeDim());
             out.printf("rms epsilon     %s%n", c.rmsEpsilon());
-            out.printf("tokenizer       %s, %d tokens, bos %d, eos %d%n",
-                    file.string("tokenizer.ggml.model").orElseThrow(), tokenizer.vocabularySize(), tokenizer.bosId(),
-                    tokenizer.eosId());
+            out.printf("tokenizer       %s, %d tokens, bos %s, eos %s%n",
+                    file.string("tokenizer.ggml.model").orElse("(none)"), c.vocabularySize(),
+                    file.integer("tokenizer.ggml.bos_token_id").map(String::valueOf).orElse("-"),
+                    file.integer("tokenizer.ggml.eos_token_id").map(String::valueOf).orElse("-"));
             out.printf("tensors         %d%n", file.tensors().size());
             Map<TensorType, long[]> byType = new TreeMap<>();
             for (GgufTensorInfo tensor : file.tensors()) {

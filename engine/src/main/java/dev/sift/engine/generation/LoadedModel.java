@@ -34,7 +34,7 @@ public final class LoadedModel implements AutoCloseable {
     private LoadedModel(GgufFile file, ModelOptions options) {
         this.file = file;
         this.tokenizer = Tokenizer.fromGguf(file);
-        this.config = ModelConfig.fromGguf(file, tokenizer.vocabularySize());
+        this.config = ModelConfig.fromGguf(file);
         this.kernels = new CpuKernels(options.threads());
         try {
             this.model = new LlamaModel(file, config, kernels);

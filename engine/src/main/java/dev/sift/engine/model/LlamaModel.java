@@ -14,6 +14,10 @@ import java.util.Arrays;
  * with RoPE and a SwiGLU feed-forward network, final RMSNorm and the output projection (tied to the
  * embedding when the file has no {@code output.weight}).
  *
+ * <p>The family's variants are configuration, not subclasses: Qwen2 adds biases to the query, key
+ * and value projections, Qwen3 RMS-normalises each query and key head before RoPE, Qwen uses the
+ * NeoX RoPE layout, and Llama 3 divides RoPE frequencies by the factors in {@code rope_freqs.weight}.
+ *
  * <p>Weights are views of the memory-mapped file and immutable, so one model serves any number of
  * sessions at once; everything that changes while generating lives in a {@link State} and a
  * {@link KvCache} owned by the caller.
@@ -26,10 +30,12 @@ public final class LlamaModel {
     private final Tensor outputNorm;
     private final Tensor output;
     private final Layer[] layers;
-    /** RoPE frequency of each rotated pair: theta^(-2i / ropeDim). */
+    /** RoPE frequency of each rotated pair: theta^(-2i / ropeDim) / rope_freqs[i]. */
     private final double[] ropeFrequencies;
 
+    /** One transformer block; the bias and q/k-norm tensors are {@code null} when the variant has none. */
     private record Layer(Tensor attentionNorm, Tensor wq, Tensor wk, Tensor wv, Tensor wo,
+                         Tensor qBias, Tensor kBias, Tensor vBias, Tensor qNorm, Tensor kNorm,
                          Tensor ffnNorm, Tensor gate, Tensor up, Tensor down) {
     }
 
@@ -58,15 +64,26 @@ public final class LlamaModel {
                     weight(file, p + "attn_k.weight", dim, kvDim),
                     weight(file, p + "attn_v.weight", dim, kvDim),
                     weight(file, p + "attn_output.weight", qDim, dim),
+                    optionalWeight(file, p + "attn_q.bias", qDim),
+                    optionalWeight(file, p + "attn_k.bias", kvDim),
+                    optionalWeight(file, p + "attn_v.bias", kvDim),
+                    optionalWeight(file, p + "attn_q_norm.weight", config.headDim()),
+                    optionalWeight(file, p + "attn_k_norm.weight", config.headDim()),
                     weight(file, p + "ffn_norm.weight", dim),
                     weight(file, p + "ffn_gate.weight", dim, config.ffnDim()),
                     weight(file, p + "ffn_up.weight", dim, config.ffnDim()),
                     weight(file, p + "ffn_down.weight", config.ffnDim(), dim));
         }
+        Tensor ropeFactors = optionalWeight(file, "rope_freqs.weight", config.ropeDim() / 2);
         this.ropeFrequencies = new double[config.ropeDim() / 2];
         for (int i = 0; i < ropeFrequencies.length; i++) {
-            ropeFrequencies[i] = Math.pow(config.ropeTheta(), -2.0 * i / config.ropeDim());
+            double factor = ropeFactors == null ? 1 : ropeFactors.get(i);
+            ropeFrequencies[i] = Math.pow(config.ropeTheta(), -2.0 * i / config.ropeDim()) / factor;
         }
+    }
+
+    private static Tensor optionalWeight(GgufFile file, String name, long... expectedShape) {
+        return file.tensor(name).isPresent() ? weight(file, name, expectedShape) : null;
     }
 
     private static Tensor weight(GgufFile file, String name, long... expectedShape) {
@@ -111,6 +128,11 @@ public final class LlamaModel {
             kernels.matmul(s.q, layer.wq, s.xb, c.heads() * c.headDim(), dim);
             kernels.matmul(s.k, layer.wk, s.xb, c.kvHeads() * c.headDim(), dim);
             kernels.matmul(s.v, layer.wv, s.xb, c.kvHeads() * c.headDim(), dim);
+            addBias(s.q, layer.qBias);
+            addBias(s.k, layer.kBias);
+            addBias(s.v, layer.vBias);
+            normalizeHeads(s.q, c.heads(), layer.qNorm);
+            normalizeHeads(s.k, c.kvHeads(), layer.kNorm);
             rope(s.q, c.heads(), position);
             rope(s.k, c.kvHeads(), position);
             cache.append(l, position, s.k, s.v);
@@ -131,19 +153,48 @@ public final class LlamaModel {
         kernels.matmul(s.logits, output, s.x, c.vocabularySize(), dim);
     }
 
-    /** Rotates adjacent pairs (2i, 2i+1) of each head by {@code position * frequency(i)}. */
+    private static void addBias(float[] x, Tensor bias) {
+        if (bias != null) {
+            for (int i = 0; i < x.length; i++) {
+                x[i] += bias.get(i);
+            }
+        }
+    }
+
+    /** Qwen3's per-head RMSNorm of queries and keys (no-op when the model has none). */
+    private void normalizeHeads(float[] vectors, int heads, Tensor norm) {
+        if (norm == null) {
+            return;
+        }
+        int headDim = config.headDim();
+        float[] head = new float[headDim];
+        for (int h = 0; h < heads; h++) {
+            System.arraycopy(vectors, h * headDim, head, 0, headDim);
+            CpuKernels.rmsNorm(head, head, norm, headDim, config.rmsEpsilon());
+            System.arraycopy(head, 0, vectors, h * headDim, headDim);
+        }
+    }
+
+    /**
+     * Rotates pair {@code i} of each head by {@code position * frequency(i)}; the pair is
+     * {@code (2i, 2i+1)} in the interleaved layout and {@code (i, i + ropeDim/2)} in NeoX's.
+     */
     private void rope(float[] vectors, int heads, int position) {
         int headDim = config.headDim();
-        for (int i = 0; i < ropeFrequencies.length; i++) {
-            double angle = position * ropeFrequencies[i];
+        int half = ropeFrequencies.length;
+        boolean neox = config.ropeLayout() == RopeLayout.NEOX;
+        double scaledPosition = (double) position * config.ropeScale();
+        for (int i = 0; i < half; i++) {
+            double angle = scaledPosition * ropeFrequencies[i];
             float cos = (float) Math.cos(angle);
             float sin = (float) Math.sin(angle);
             for (int h = 0; h < heads; h++) {
-                int j = h * headDim + 2 * i;
+                int j = h * headDim + (neox ? i : 2 * i);
+                int k = neox ? j + half : j + 1;
                 float a = vectors[j];
-                float b = vectors[j + 1];
+                float b = vectors[k];
                 vectors[j] = a * cos - b * sin;
-                vectors[j + 1] = a * sin + b * cos;
+                vectors[k] = a * sin + b * cos;
             }
         }
     }

@@ -21,13 +21,18 @@ import java.util.List;
  * @param rmsEpsilon    RMSNorm epsilon
  * @param ropeTheta     RoPE frequency base
  * @param ropeDim       number of leading head dimensions RoPE rotates
+ * @param ropeLayout    which dimensions RoPE rotates together
+ * @param ropeScale     positions are multiplied by this before rotation (linear RoPE scaling; 1 = none)
  */
 public record ModelConfig(String architecture, int dim, int layers, int heads, int kvHeads, int headDim,
                           int ffnDim, int vocabularySize, int contextLength, float rmsEpsilon, float ropeTheta,
-                          int ropeDim) {
+                          int ropeDim, RopeLayout ropeLayout, float ropeScale) {
 
-    /** Architectures this engine can run. */
-    public static final List<String> SUPPORTED_ARCHITECTURES = List.of("llama");
+    /**
+     * Architectures this engine can run. Mistral, SmolLM and other Llama derivatives are stored as
+     * {@code llama}; Qwen2/2.5 as {@code qwen2}; Qwen3 dense models as {@code qwen3}.
+     */
+    public static final List<String> SUPPORTED_ARCHITECTURES = List.of("llama", "qwen2", "qwen3");
 
     private static final float DEFAULT_ROPE_THETA = 10_000f;
     private static final float DEFAULT_RMS_EPSILON = 1e-5f;
@@ -49,9 +54,9 @@ public record ModelConfig(String architecture, int dim, int layers, int heads, i
             throw new GgufFormatException(architecture + ".rope.dimension_count " + ropeDim
                     + " must be even and between 2 and the head size " + headDim);
         }
-        if (!(rmsEpsilon > 0) || !(ropeTheta > 0)) {
-            throw new GgufFormatException(architecture + ": RMSNorm epsilon " + rmsEpsilon + " and RoPE base " + ropeTheta
-                    + " must be positive");
+        if (!(rmsEpsilon > 0) || !(ropeTheta > 0) || !(ropeScale > 0)) {
+            throw new GgufFormatException(architecture + ": RMSNorm epsilon " + rmsEpsilon + ", RoPE base " + ropeTheta
+                    + " and RoPE scale " + ropeScale + " must be positive");
         }
     }
 
@@ -67,12 +72,12 @@ public record ModelConfig(String architecture, int dim, int layers, int heads, i
     }
 
     /**
-     * Reads the configuration of a model file.
+     * Reads the configuration of a model file. The vocabulary size is the number of tokens in
+     * {@code tokenizer.ggml.tokens} (as llama.cpp counts it), else {@code <arch>.vocab_size}.
      *
-     * @param vocabularySize number of tokens, from the tokenizer (cross-checked against the embedding later)
      * @throws GgufFormatException if the architecture is unsupported or a required key is missing
      */
-    public static ModelConfig fromGguf(GgufFile file, int vocabularySize) {
+    public static ModelConfig fromGguf(GgufFile file) {
         String arch = file.string("general.architecture")
                 .orElseThrow(() -> new GgufFormatException("metadata 'general.architecture' is missing"));
         if (!SUPPORTED_ARCHITECTURES.contains(arch)) {
@@ -88,6 +93,10 @@ public record ModelConfig(String architecture, int dim, int layers, int heads, i
             throw new GgufFormatException(arch + ".attention.value_length " + valueDim
                     + " differs from key_length " + headDim + ", which Sift does not support");
         }
+        int vocabularySize = file.stringArray("tokenizer.ggml.tokens").map(tokens -> tokens.length)
+                .or(() -> file.integer(arch + ".vocab_size"))
+                .orElseThrow(() -> new GgufFormatException("neither 'tokenizer.ggml.tokens' nor '" + arch
+                        + ".vocab_size' says how large the vocabulary is"));
         return new ModelConfig(arch,
                 dim,
                 required(file, arch + ".block_count"),
@@ -99,7 +108,23 @@ public record ModelConfig(String architecture, int dim, int layers, int heads, i
                 required(file, arch + ".context_length"),
                 file.real(arch + ".attention.layer_norm_rms_epsilon").orElse(DEFAULT_RMS_EPSILON),
                 file.real(arch + ".rope.freq_base").orElse(DEFAULT_ROPE_THETA),
-                file.integer(arch + ".rope.dimension_count").orElse(headDim));
+                file.integer(arch + ".rope.dimension_count").orElse(headDim),
+                arch.equals("llama") ? RopeLayout.INTERLEAVED : RopeLayout.NEOX,
+                ropeScale(file, arch));
+    }
+
+    /** Linear RoPE scaling from {@code rope.scaling.*}; other scaling types are refused by name. */
+    private static float ropeScale(GgufFile file, String arch) {
+        String type = file.string(arch + ".rope.scaling.type").orElse("none");
+        return switch (type) {
+            case "none" -> 1f;
+            case "linear" -> {
+                float factor = file.real(arch + ".rope.scaling.factor").orElse(1f);
+                yield factor == 0f ? 1f : 1f / factor;
+            }
+            default -> throw new GgufFormatException(arch + ".rope.scaling.type '" + type
+                    + "' is not supported (supported: none, linear)");
+        };
     }
 
     private static int required(GgufFile file, String key) {

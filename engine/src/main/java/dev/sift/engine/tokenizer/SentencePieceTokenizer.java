@@ -15,9 +15,9 @@ import java.util.stream.IntStream;
  * <p>Encoding: special tokens are split out of the text first ({@link SpecialTokens}); each plain run
  * gets a leading space if it opens the text or follows a special token ({@code add_space_prefix}),
  * its spaces become {@code ▁}, and it is cut into characters that are merged pairwise, the pair
- * whose merged text is the highest-scoring vocabulary entry first (leftmost on ties). A final piece
- * that is not in the vocabulary is spelled as {@code <0xHH>} byte tokens, or the unknown token when
- * the vocabulary has no byte tokens.
+ * whose merged text is the highest-scoring vocabulary entry first (leftmost on ties). A character
+ * that no merge covers and that is not in the vocabulary is spelled as {@code <0xHH>} byte tokens,
+ * or becomes the unknown token when the vocabulary has no byte tokens.
  */
 public final class SentencePieceTokenizer implements Tokenizer {
 
@@ -33,7 +33,7 @@ public final class SentencePieceTokenizer implements Tokenizer {
     private final boolean addEos;
     private final boolean addSpacePrefix;
     private final SpecialTokens specialTokens;
-    /** The token that spells each byte value when a piece falls back to bytes. */
+    /** The token that spells each byte value when a piece falls back to bytes, or -1. */
     private final int[] byteTokens = new int[256];
 
     /**
@@ -57,19 +57,11 @@ public final class SentencePieceTokenizer implements Tokenizer {
         this.addSpacePrefix = addSpacePrefix;
         this.specialTokens = new SpecialTokens(vocabulary);
         for (int b = 0; b < 256; b++) {
-            int id = vocabulary.id("<0x%02X>".formatted(b));
-            if (id < 0 && b < 0x80) {
-                // llama.cpp also accepts the byte itself as a token, which is only valid text for ASCII.
-                id = vocabulary.id(String.valueOf((char) b));
-            }
-            if (id < 0) {
-                id = vocabulary.unk();
-            }
-            if (id < 0) {
+            byteTokens[b] = vocabulary.id("<0x%02X>".formatted(b));
+            if (byteTokens[b] < 0 && vocabulary.unk() < 0) {
                 throw new GgufFormatException("the vocabulary has no token for byte 0x%02X and no unknown token"
                         .formatted(b));
             }
-            byteTokens[b] = id;
         }
     }
 
@@ -138,7 +130,8 @@ public final class SentencePieceTokenizer implements Tokenizer {
             case Vocabulary.NORMAL -> text.replace(SPACE_MARK, ' ').getBytes(StandardCharsets.UTF_8);
             case Vocabulary.BYTE -> new byte[] {(byte) vocabulary.byteValue(token)};
             case Vocabulary.USER_DEFINED -> text.getBytes(StandardCharsets.UTF_8);
-            case Vocabulary.CONTROL, Vocabulary.UNKNOWN -> renderSpecial ? text.getBytes(StandardCharsets.UTF_8) : NOTHING;
+            case Vocabulary.CONTROL, Vocabulary.UNKNOWN ->
+                    renderSpecial ? text.getBytes(StandardCharsets.UTF_8) : NOTHING;
             default -> NOTHING;
         };
     }
@@ -284,8 +277,10 @@ public final class SentencePieceTokenizer implements Tokenizer {
 
         /**
          * Emits the surviving symbols. Every merged symbol is a token by construction, so only single
-         * characters can be missing from the vocabulary; they fall back to bytes. (llama.cpp's
-         * {@code rev_merge} re-segmentation therefore never fires for valid UTF-8 and is not needed.)
+         * characters can be missing from the vocabulary (which is why llama.cpp's {@code rev_merge}
+         * re-segmentation never fires for valid UTF-8, and is left out here). Such a character is
+         * spelled in byte tokens; where the vocabulary lacks them it becomes one unknown token, as in
+         * SentencePiece without byte fallback (llama.cpp would fail instead).
          */
         void emit(IntStream.Builder out) {
             for (int i = start.length == 0 ? -1 : 0; i >= 0; i = next[i]) {
@@ -293,10 +288,21 @@ public final class SentencePieceTokenizer implements Tokenizer {
                 int id = vocabulary.id(piece);
                 if (id >= 0) {
                     out.add(id);
-                } else {
-                    for (byte b : piece.getBytes(StandardCharsets.UTF_8)) {
-                        out.add(byteTokens[b & 0xFF]);
+                    continue;
+                }
+                byte[] bytes = piece.getBytes(StandardCharsets.UTF_8);
+                int[] spelled = new int[bytes.length];
+                boolean complete = true;
+                for (int k = 0; k < bytes.length; k++) {
+                    spelled[k] = byteTokens[bytes[k] & 0xFF];
+                    complete &= spelled[k] >= 0;
+                }
+                if (complete) {
+                    for (int token : spelled) {
+                        out.add(token);
                     }
+                } else {
+                    out.add(vocabulary.unk());
                 }
             }
         }

@@ -88,7 +88,7 @@ public final class StreamDecoder {
                 if (next < low || next > high) {
                     break;
                 }
-                codePoint = codePoint << 6 | next & 0x3F;
+                codePoint = (codePoint << 6) | (next & 0x3F);
                 low = 0x80;
                 high = 0xBF;
                 j++;

@@ -105,6 +105,10 @@ public final class Vocabulary {
             if (this.types[id] == BYTE) {
                 requireByteText(id, text);
             }
+            if (END_OF_GENERATION_TEXTS.contains(text)) {
+                endOfGeneration.set(id);
+                this.types[id] = CONTROL;
+            }
         }
         this.bos = requireId(BOS_KEY, bos, size);
         this.eos = requireId(EOS_KEY, eos, size);
@@ -112,13 +116,6 @@ public final class Vocabulary {
         this.eot = requireId(EOT_KEY, eot, size);
         this.eom = requireId(EOM_KEY, eom, size);
         this.stripSpaceAfterSpecials = stripSpaceAfterSpecials;
-
-        for (int id = 0; id < size; id++) {
-            if (END_OF_GENERATION_TEXTS.contains(this.tokens[id])) {
-                endOfGeneration.set(id);
-                this.types[id] = CONTROL;
-            }
-        }
         for (int id : new int[] {this.eos, this.eot, this.eom}) {
             if (id >= 0) {
                 endOfGeneration.set(id);
@@ -169,7 +166,8 @@ public final class Vocabulary {
 
     private static int requireId(String key, int id, int size) {
         if (id < -1 || id >= size) {
-            throw new GgufFormatException("metadata '" + key + "' = " + id + " is outside the vocabulary of " + size + " tokens");
+            throw new GgufFormatException("metadata '" + key + "' = " + id + " is outside the vocabulary of "
+                    + size + " tokens");
         }
         return id;
     }

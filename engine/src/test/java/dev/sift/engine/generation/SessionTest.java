@@ -153,7 +153,7 @@ class SessionTest {
         try (Session session = model.newSession(8)) {
             assertThatThrownBy(() -> session.generate(greedy("Once upon a time, there was a little girl"), GenerationListener.NONE))
                     .isInstanceOf(ContextOverflowException.class)
-                    .hasMessageContaining("needs 12 tokens")
+                    .hasMessageContaining("needs 13 tokens")
                     .hasMessageContaining("context holds 8");
         }
     }

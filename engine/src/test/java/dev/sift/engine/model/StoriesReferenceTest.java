@@ -39,7 +39,7 @@ class StoriesReferenceTest {
         file = GgufFile.open(SharedModels.model("stories260K.gguf"));
         tokenizer = Tokenizer.fromGguf(file);
         kernels = new CpuKernels(2);
-        model = new LlamaModel(file, ModelConfig.fromGguf(file, tokenizer.vocabularySize()), kernels);
+        model = new LlamaModel(file, ModelConfig.fromGguf(file), kernels);
     }
 
     @AfterAll

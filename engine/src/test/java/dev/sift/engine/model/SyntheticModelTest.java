@@ -5,9 +5,8 @@ import dev.sift.engine.SharedModels;
 import dev.sift.engine.backend.CpuKernels;
 import dev.sift.engine.gguf.GgufFile;
 import dev.sift.engine.kv.ArrayKvCache;
-import dev.sift.engine.tokenizer.Tokenizer;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.IOException;
 import java.util.List;
@@ -16,7 +15,8 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The random-weight {@code tiny-llama-*} files in every tensor type of this milestone against the
+ * The random-weight {@code tiny-*} files (Llama 2 and Llama 3 style, Qwen2, Qwen3) in F32, F16, Q8_0
+ * and Q4_0 against the
  * references that come with them (see the synthetic models' README, "Numerics"): the engine computes
  * in float32 on dequantized weights, so every type must reproduce the exact-math reference's greedy
  * tokens and top-10 probabilities, and F32 must also reproduce llama.cpp's own greedy tokens.
@@ -27,16 +27,19 @@ class SyntheticModelTest {
     private static final double LOG_PROBABILITY_TOLERANCE = 1e-3;
 
     @ParameterizedTest
-    @ValueSource(strings = {"f32", "f16", "q8_0", "q4_0"})
-    void matchesExactMathReference(String type) throws IOException {
-        Map<String, Object> reference = Json.object(SharedModels.model("synthetic/tiny-llama-" + type + ".json"));
-        try (GgufFile file = GgufFile.open(SharedModels.model("synthetic/tiny-llama-" + type + ".gguf"));
+    @CsvSource({"llama,f32", "llama,f16", "llama,q8_0", "llama,q4_0",
+            "llama3,f32", "llama3,f16", "llama3,q8_0", "llama3,q4_0",
+            "qwen2,f32", "qwen2,f16", "qwen2,q8_0", "qwen2,q4_0",
+            "qwen3,f32", "qwen3,f16", "qwen3,q8_0", "qwen3,q4_0"})
+    void matchesExactMathReference(String architecture, String type) throws IOException {
+        String stem = "synthetic/tiny-" + architecture + "-" + type;
+        Map<String, Object> reference = Json.object(SharedModels.model(stem + ".json"));
+        try (GgufFile file = GgufFile.open(SharedModels.model(stem + ".gguf"));
              CpuKernels kernels = new CpuKernels(2)) {
-            Tokenizer tokenizer = Tokenizer.fromGguf(file);
-            LlamaModel model = new LlamaModel(file, ModelConfig.fromGguf(file, tokenizer.vocabularySize()), kernels);
+            LlamaModel model = new LlamaModel(file, ModelConfig.fromGguf(file), kernels);
             for (Object c : (List<?>) reference.get("cases")) {
                 Map<?, ?> testCase = (Map<?, ?>) c;
-                String name = type + "/" + testCase.get("name");
+                String name = architecture + "-" + type + "/" + testCase.get("name");
                 int[] prompt = Json.ints(testCase.get("prompt_ids"));
                 Map<?, ?> exact = (Map<?, ?>) testCase.get("exact_math_reference");
                 int[] expected = Json.ints(exact.get("generated_ids"));

@@ -119,12 +119,27 @@ class SentencePieceTokenizerTest {
     }
 
     @Test
-    void withoutByteTokensUnknownCharactersBecomeUnk() {
-        SentencePieceTokenizer tokenizer = TestVocabulary.withoutByteTokens().pieces("▁a").tokenizer();
+    void withoutByteTokensAnUnknownCharacterBecomesOneUnk() {
+        SentencePieceTokenizer tokenizer = TestVocabulary.withoutByteTokens().pieces("▁a", "a").tokenizer();
 
-        int[] ids = tokenizer.encode("aéa", false, false);
+        int[] ids = tokenizer.encode("aé🙂a", false, false);
 
-        assertThat(ids).containsExactly(3, 0, 0, 4 - 1 + 0 == 3 ? 0 : 0, 3 - 3 + 0).hasSize(5).isNotEmpty();
+        assertThat(ids).containsExactly(3, 0, 0, 4);
+        assertThat(tokenizer.decode(ids)).isEqualTo("aa");
+        assertThat(tokenizer.decode(ids, true)).isEqualTo("a<unk><unk>a");
+    }
+
+    @Test
+    void specialTokensClaimTextLongestFirstNotLeftmostFirst() {
+        // llama.cpp splits at every "abc" before it looks for "xa", so the earlier "xa" is never seen.
+        SentencePieceTokenizer tokenizer = TestVocabulary.withByteTokens()
+                .pieces("x", "b", "c")
+                .add("xa", 0, Vocabulary.CONTROL)
+                .add("abc", 0, Vocabulary.CONTROL)
+                .tokenizerWithoutSpacePrefix();
+
+        assertThat(texts(tokenizer, tokenizer.encode("xabc", false, true))).containsExactly("x", "abc");
+        assertThat(texts(tokenizer, tokenizer.encode("xaxbc", false, true))).containsExactly("xa", "x", "b", "c");
     }
 
     @Test
@@ -249,7 +264,8 @@ class SentencePieceTokenizerTest {
 
         assertThatThrownBy(() -> new SentencePieceTokenizer(noIds, true, false, true))
                 .isInstanceOf(GgufFormatException.class)
-                .hasMessageContaining("tokenizer.ggml.add_bos_token is true, but tokenizer.ggml.bos_token_id is not set");
+                .hasMessageContaining("tokenizer.ggml.add_bos_token is true, but "
+                        + "tokenizer.ggml.bos_token_id is not set");
         assertThatThrownBy(() -> new SentencePieceTokenizer(noIds, false, true, true))
                 .hasMessageContaining("tokenizer.ggml.add_eos_token is true");
         assertThat(new SentencePieceTokenizer(noIds, false, false, true).encode("a", true, false))

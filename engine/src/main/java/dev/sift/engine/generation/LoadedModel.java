@@ -3,7 +3,9 @@ package dev.sift.engine.generation;
 import dev.sift.engine.backend.CpuKernels;
 import dev.sift.engine.gguf.GgufFile;
 import dev.sift.engine.gguf.GgufFormatException;
+import dev.sift.engine.model.Decoder;
 import dev.sift.engine.model.LlamaModel;
+import dev.sift.engine.model.LlamaWeights;
 import dev.sift.engine.model.ModelConfig;
 import dev.sift.engine.tokenizer.Tokenizer;
 
@@ -27,21 +29,14 @@ public final class LoadedModel implements AutoCloseable {
     private final GgufFile file;
     private final Tokenizer tokenizer;
     private final ModelConfig config;
-    private final LlamaModel model;
-    private final CpuKernels kernels;
+    private final Decoder decoder;
     private final int defaultContextLength;
 
     private LoadedModel(GgufFile file, ModelOptions options) {
         this.file = file;
         this.tokenizer = Tokenizer.fromGguf(file);
         this.config = ModelConfig.fromGguf(file);
-        this.kernels = new CpuKernels(options.threads());
-        try {
-            this.model = new LlamaModel(file, config, kernels);
-        } catch (RuntimeException e) {
-            kernels.close();
-            throw e;
-        }
+        this.decoder = new LlamaModel(LlamaWeights.bind(file, config), config, new CpuKernels(options.threads()));
         this.defaultContextLength = options.contextLength() == 0 ? config.contextLength() : options.contextLength();
     }
 
@@ -80,9 +75,9 @@ public final class LoadedModel implements AutoCloseable {
         return file;
     }
 
-    /** Worker threads used for the math. */
-    public int threads() {
-        return kernels.threads();
+    /** Where the math runs, e.g. {@code cpu (16 threads)}. */
+    public String backendName() {
+        return decoder.backendName();
     }
 
     /** Opens a session with the default context length. */
@@ -95,13 +90,13 @@ public final class LoadedModel implements AutoCloseable {
         if (contextLength <= 0) {
             throw new IllegalArgumentException("context length must be positive, got " + contextLength);
         }
-        return new Session(this, model, contextLength);
+        return new Session(this, decoder.newSequence(contextLength), contextLength);
     }
 
-    /** Releases the worker threads and unmaps the file. Sessions must not be used afterwards. */
+    /** Releases the backend and unmaps the file. Sessions must not be used afterwards. */
     @Override
     public void close() {
-        kernels.close();
+        decoder.close();
         file.close();
     }
 }

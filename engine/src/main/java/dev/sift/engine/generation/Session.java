@@ -1,9 +1,7 @@
 package dev.sift.engine.generation;
 
-import dev.sift.engine.kv.ArrayKvCache;
 import dev.sift.engine.kv.KvCache;
-import dev.sift.engine.model.LlamaModel;
-import dev.sift.engine.model.ModelConfig;
+import dev.sift.engine.model.DecoderSequence;
 import dev.sift.engine.sampling.Sampler;
 import dev.sift.engine.tokenizer.StreamDecoder;
 import dev.sift.engine.tokenizer.Tokenizer;
@@ -20,11 +18,11 @@ import java.util.Arrays;
 public final class Session implements AutoCloseable {
 
     private final LoadedModel owner;
-    private final LlamaModel model;
+    private final DecoderSequence sequence;
     private final Tokenizer tokenizer;
     private final int contextLength;
-    private final KvCache cache;
-    private final LlamaModel.State state;
+    /** Next-token logits from the last token evaluated. */
+    private float[] logits;
     /** Tokens evaluated so far; {@code tokens[i]} sits at position {@code i}. */
     private final int[] tokens;
     private int length;
@@ -33,14 +31,11 @@ public final class Session implements AutoCloseable {
     private volatile boolean cancelled;
     private boolean closed;
 
-    Session(LoadedModel owner, LlamaModel model, int contextLength) {
-        ModelConfig c = model.config();
+    Session(LoadedModel owner, DecoderSequence sequence, int contextLength) {
         this.owner = owner;
-        this.model = model;
+        this.sequence = sequence;
         this.tokenizer = owner.tokenizer();
         this.contextLength = contextLength;
-        this.cache = new ArrayKvCache(c.layers(), c.kvHeads(), c.headDim(), contextLength);
-        this.state = model.newState();
         this.tokens = new int[contextLength];
     }
 
@@ -65,7 +60,7 @@ public final class Session implements AutoCloseable {
 
     /** The cache of this session. */
     public KvCache kvCache() {
-        return cache;
+        return sequence.kvCache();
     }
 
     /** The model this session runs on. */
@@ -75,7 +70,7 @@ public final class Session implements AutoCloseable {
 
     /** Forgets everything, keeping the allocated cache for reuse. */
     public void reset() {
-        cache.clear();
+        sequence.kvCache().clear();
         length = 0;
         pending = -1;
     }
@@ -143,7 +138,7 @@ public final class Session implements AutoCloseable {
                 evaluate(pending);
                 pending = -1;
             }
-            int next = sampler.sample(state.logits, tokens, length);
+            int next = sampler.sample(logits, tokens, length);
             generated[count++] = next;
             if (isStopToken(next, request)) {
                 reason = FinishReason.STOP;
@@ -165,7 +160,7 @@ public final class Session implements AutoCloseable {
     }
 
     private void evaluate(int token) {
-        model.forward(state, cache, token, length);
+        logits = sequence.forward(token, length);
         tokens[length++] = token;
     }
 
@@ -202,6 +197,6 @@ public final class Session implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        cache.clear();
+        sequence.close();
     }
 }

@@ -231,6 +231,16 @@ public final class GgufFile implements AutoCloseable {
         }
     }
 
+    /**
+     * Validates a GGUF image already in memory, for code in this package that holds bytes rather
+     * than a file (the malformed-file tests parse thousands of variants without touching the disk).
+     * {@link #path()} is {@code null}.
+     */
+    static GgufFile read(MemorySegment image) {
+        // The arena maps nothing; it only gives close() something to end.
+        return new GgufFile(null, Arena.ofConfined(), image);
+    }
+
     private long validAlignment() {
         GgufValueType type = metadataTypes.get(ALIGNMENT_KEY);
         if (type == null) {
@@ -253,7 +263,7 @@ public final class GgufFile implements AutoCloseable {
         return value > 0 && value <= MAX_ALIGNMENT && Long.bitCount(value) == 1;
     }
 
-    /** The file this was read from. */
+    /** The file this was read from ({@code null} for an image read from memory). */
     public Path path() {
         return path;
     }

@@ -1,9 +1,7 @@
 package dev.sift.engine.model;
 
 import dev.sift.engine.backend.CpuKernels;
-import dev.sift.engine.gguf.GgufFile;
-import dev.sift.engine.gguf.GgufFormatException;
-import dev.sift.engine.gguf.GgufTensorInfo;
+import dev.sift.engine.kv.ArrayKvCache;
 import dev.sift.engine.kv.KvCache;
 import dev.sift.engine.tensor.Tensor;
 
@@ -18,134 +16,103 @@ import java.util.Arrays;
  * and value projections, Qwen3 RMS-normalises each query and key head before RoPE, Qwen uses the
  * NeoX RoPE layout, and Llama 3 divides RoPE frequencies by the factors in {@code rope_freqs.weight}.
  *
- * <p>Weights are views of the memory-mapped file and immutable, so one model serves any number of
- * sessions at once; everything that changes while generating lives in a {@link State} and a
- * {@link KvCache} owned by the caller.
+ * <p>This is the CPU backend: weights are read in place from the memory-mapped file and never
+ * change, so one model serves any number of sequences at once; each sequence owns its activations
+ * and its {@link KvCache}.
  */
-public final class LlamaModel {
+public final class LlamaModel implements Decoder {
 
     private final ModelConfig config;
     private final CpuKernels kernels;
     private final Tensor tokenEmbedding;
     private final Tensor outputNorm;
     private final Tensor output;
-    private final Layer[] layers;
-    /** RoPE frequency of each rotated pair: theta^(-2i / ropeDim) / rope_freqs[i]. */
+    private final LlamaWeights.Layer[] layers;
     private final double[] ropeFrequencies;
 
-    /** One transformer block; the bias and q/k-norm tensors are {@code null} when the variant has none. */
-    private record Layer(Tensor attentionNorm, Tensor wq, Tensor wk, Tensor wv, Tensor wo,
-                         Tensor qBias, Tensor kBias, Tensor vBias, Tensor qNorm, Tensor kNorm,
-                         Tensor ffnNorm, Tensor gate, Tensor up, Tensor down) {
-    }
-
-    /**
-     * Binds the weights of a model file, checking every tensor's presence and shape.
-     *
-     * @throws GgufFormatException naming the tensor that is missing or has the wrong shape
-     */
-    public LlamaModel(GgufFile file, ModelConfig config, CpuKernels kernels) {
+    /** A model computing on the CPU with {@code kernels}, which it then owns. */
+    public LlamaModel(LlamaWeights weights, ModelConfig config, CpuKernels kernels) {
         this.config = config;
         this.kernels = kernels;
-        int dim = config.dim();
-        int qDim = config.heads() * config.headDim();
-        int kvDim = config.kvHeads() * config.headDim();
-        this.tokenEmbedding = weight(file, "token_embd.weight", dim, config.vocabularySize());
-        this.outputNorm = weight(file, "output_norm.weight", dim);
-        this.output = file.tensor("output.weight").isPresent()
-                ? weight(file, "output.weight", dim, config.vocabularySize())
-                : tokenEmbedding;
-        this.layers = new Layer[config.layers()];
-        for (int l = 0; l < config.layers(); l++) {
-            String p = "blk." + l + ".";
-            layers[l] = new Layer(
-                    weight(file, p + "attn_norm.weight", dim),
-                    weight(file, p + "attn_q.weight", dim, qDim),
-                    weight(file, p + "attn_k.weight", dim, kvDim),
-                    weight(file, p + "attn_v.weight", dim, kvDim),
-                    weight(file, p + "attn_output.weight", qDim, dim),
-                    optionalWeight(file, p + "attn_q.bias", qDim),
-                    optionalWeight(file, p + "attn_k.bias", kvDim),
-                    optionalWeight(file, p + "attn_v.bias", kvDim),
-                    optionalWeight(file, p + "attn_q_norm.weight", config.headDim()),
-                    optionalWeight(file, p + "attn_k_norm.weight", config.headDim()),
-                    weight(file, p + "ffn_norm.weight", dim),
-                    weight(file, p + "ffn_gate.weight", dim, config.ffnDim()),
-                    weight(file, p + "ffn_up.weight", dim, config.ffnDim()),
-                    weight(file, p + "ffn_down.weight", config.ffnDim(), dim));
-        }
-        Tensor ropeFactors = optionalWeight(file, "rope_freqs.weight", config.ropeDim() / 2);
-        this.ropeFrequencies = new double[config.ropeDim() / 2];
-        for (int i = 0; i < ropeFrequencies.length; i++) {
-            double factor = ropeFactors == null ? 1 : ropeFactors.get(i);
-            ropeFrequencies[i] = Math.pow(config.ropeTheta(), -2.0 * i / config.ropeDim()) / factor;
-        }
-    }
-
-    private static Tensor optionalWeight(GgufFile file, String name, long... expectedShape) {
-        return file.tensor(name).isPresent() ? weight(file, name, expectedShape) : null;
-    }
-
-    private static Tensor weight(GgufFile file, String name, long... expectedShape) {
-        GgufTensorInfo info = file.tensor(name)
-                .orElseThrow(() -> new GgufFormatException("tensor '" + name + "' is missing"));
-        long[] shape = info.shape();
-        long[] trimmed = shape;
-        // ggml treats trailing dimensions of size 1 as absent.
-        while (trimmed.length > expectedShape.length && trimmed[trimmed.length - 1] == 1) {
-            trimmed = Arrays.copyOf(trimmed, trimmed.length - 1);
-        }
-        if (!Arrays.equals(trimmed, expectedShape)) {
-            throw new GgufFormatException("tensor '" + name + "' has shape " + Arrays.toString(shape)
-                    + ", expected " + Arrays.toString(expectedShape) + " from the model's hyperparameters", info.infoOffset());
-        }
-        return Tensor.of(info, file.data(info));
+        this.tokenEmbedding = weights.tokenEmbedding();
+        this.outputNorm = weights.outputNorm();
+        this.output = weights.output();
+        this.layers = weights.layers();
+        this.ropeFrequencies = weights.ropeFrequencies();
     }
 
     public ModelConfig config() {
         return config;
     }
 
-    /** Fresh scratch buffers for one sequence. */
-    public State newState() {
-        return new State(config);
+    @Override
+    public DecoderSequence newSequence(int capacity) {
+        KvCache cache = new ArrayKvCache(config.layers(), config.kvHeads(), config.headDim(), capacity);
+        State state = new State(config);
+        return new DecoderSequence() {
+            @Override
+            public float[] forward(int token, int position) {
+                LlamaModel.this.forward(state, cache, token, position);
+                return state.logits;
+            }
+
+            @Override
+            public KvCache kvCache() {
+                return cache;
+            }
+
+            @Override
+            public void close() {
+                cache.clear();
+            }
+        };
+    }
+
+    @Override
+    public String backendName() {
+        return "cpu (" + kernels.threads() + " threads)";
+    }
+
+    @Override
+    public void close() {
+        kernels.close();
     }
 
     /**
      * Runs one token through the network at {@code position}, appending its keys and values to
      * {@code cache}, and leaves the next-token logits in {@link State#logits}.
      */
-    public void forward(State s, KvCache cache, int token, int position) {
+    private void forward(State s, KvCache cache, int token, int position) {
         ModelConfig c = config;
         int dim = c.dim();
         tokenEmbedding.dequantize((long) token * dim, s.x, 0, dim);
 
         for (int l = 0; l < c.layers(); l++) {
-            Layer layer = layers[l];
+            LlamaWeights.Layer layer = layers[l];
 
             // Attention block.
-            CpuKernels.rmsNorm(s.xb, s.x, layer.attentionNorm, dim, c.rmsEpsilon());
-            kernels.matmul(s.q, layer.wq, s.xb, c.heads() * c.headDim(), dim);
-            kernels.matmul(s.k, layer.wk, s.xb, c.kvHeads() * c.headDim(), dim);
-            kernels.matmul(s.v, layer.wv, s.xb, c.kvHeads() * c.headDim(), dim);
-            addBias(s.q, layer.qBias);
-            addBias(s.k, layer.kBias);
-            addBias(s.v, layer.vBias);
-            normalizeHeads(s.q, c.heads(), layer.qNorm);
-            normalizeHeads(s.k, c.kvHeads(), layer.kNorm);
+            CpuKernels.rmsNorm(s.xb, s.x, layer.attentionNorm(), dim, c.rmsEpsilon());
+            kernels.matmul(s.q, layer.wq(), s.xb, c.heads() * c.headDim(), dim);
+            kernels.matmul(s.k, layer.wk(), s.xb, c.kvHeads() * c.headDim(), dim);
+            kernels.matmul(s.v, layer.wv(), s.xb, c.kvHeads() * c.headDim(), dim);
+            addBias(s.q, layer.qBias());
+            addBias(s.k, layer.kBias());
+            addBias(s.v, layer.vBias());
+            normalizeHeads(s.q, c.heads(), layer.qNorm());
+            normalizeHeads(s.k, c.kvHeads(), layer.kNorm());
             rope(s.q, c.heads(), position);
             rope(s.k, c.kvHeads(), position);
             cache.append(l, position, s.k, s.v);
             attention(s, cache, l);
-            kernels.matmul(s.xb2, layer.wo, s.attentionOut, dim, c.heads() * c.headDim());
+            kernels.matmul(s.xb2, layer.wo(), s.attentionOut, dim, c.heads() * c.headDim());
             CpuKernels.add(s.x, s.xb2, dim);
 
             // Feed-forward block.
-            CpuKernels.rmsNorm(s.xb, s.x, layer.ffnNorm, dim, c.rmsEpsilon());
-            kernels.matmul(s.hb, layer.gate, s.xb, c.ffnDim(), dim);
-            kernels.matmul(s.hb2, layer.up, s.xb, c.ffnDim(), dim);
+            CpuKernels.rmsNorm(s.xb, s.x, layer.ffnNorm(), dim, c.rmsEpsilon());
+            kernels.matmul(s.hb, layer.gate(), s.xb, c.ffnDim(), dim);
+            kernels.matmul(s.hb2, layer.up(), s.xb, c.ffnDim(), dim);
             CpuKernels.swiglu(s.hb, s.hb2, c.ffnDim());
-            kernels.matmul(s.xb2, layer.down, s.hb, dim, c.ffnDim());
+            kernels.matmul(s.xb2, layer.down(), s.hb, dim, c.ffnDim());
             CpuKernels.add(s.x, s.xb2, dim);
         }
 
@@ -229,7 +196,7 @@ public final class LlamaModel {
     }
 
     /** Activations of one sequence; reused from token to token. */
-    public static final class State {
+    private static final class State {
         final float[] x;
         final float[] xb;
         final float[] xb2;
@@ -241,7 +208,7 @@ public final class LlamaModel {
         final float[] hb2;
         final float[][] scores;
         /** Next-token logits after {@link #forward}. */
-        public final float[] logits;
+        final float[] logits;
 
         private State(ModelConfig c) {
             x = new float[c.dim()];

@@ -18,7 +18,7 @@ import java.util.Set;
  * of the metadata: empty token texts are renamed {@code [EMPTY_<id>]}; tokens whose text marks an
  * end of turn ({@code <|end|>}, {@code <|eot_id|>}, …) end generation and become control tokens;
  * and in Phi-3 files whitespace after most special tokens is dropped when they are split out of
- * text. Instances are immutable.
+ * text. Instances are immutable; their accessors take ids in {@code 0 .. size()-1}.
  */
 public final class Vocabulary {
 

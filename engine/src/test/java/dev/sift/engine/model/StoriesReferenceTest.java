@@ -4,7 +4,6 @@ import dev.sift.engine.Json;
 import dev.sift.engine.SharedModels;
 import dev.sift.engine.backend.CpuKernels;
 import dev.sift.engine.gguf.GgufFile;
-import dev.sift.engine.kv.ArrayKvCache;
 import dev.sift.engine.tokenizer.Tokenizer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -32,19 +31,18 @@ class StoriesReferenceTest {
     private static GgufFile file;
     private static Tokenizer tokenizer;
     private static LlamaModel model;
-    private static CpuKernels kernels;
 
     @BeforeAll
     static void load() throws IOException {
         file = GgufFile.open(SharedModels.model("stories260K.gguf"));
         tokenizer = Tokenizer.fromGguf(file);
-        kernels = new CpuKernels(2);
-        model = new LlamaModel(file, ModelConfig.fromGguf(file), kernels);
+        ModelConfig config = ModelConfig.fromGguf(file);
+        model = new LlamaModel(LlamaWeights.bind(file, config), config, new CpuKernels(2));
     }
 
     @AfterAll
     static void close() {
-        kernels.close();
+        model.close();
         file.close();
     }
 
@@ -63,23 +61,22 @@ class StoriesReferenceTest {
 
         // Feed the prompt, then let the model run greedily: every row of logits must match, and the
         // argmax at each step must be the reference's next token.
-        LlamaModel.State state = model.newState();
-        ArrayKvCache cache = new ArrayKvCache(model.config().layers(), model.config().kvHeads(), model.config().headDim(), positions);
+        DecoderSequence sequence = model.newSequence(positions);
         int token = promptTokens[0];
         for (int p = 0; p < positions; p++) {
-            model.forward(state, cache, token, p);
+            float[] logits = sequence.forward(token, p);
             for (int v = 0; v < vocabulary; v++) {
                 float expected = expectedLogits[p * vocabulary + v];
-                if (Math.abs(state.logits[v] - expected) > LOGIT_TOLERANCE) {
+                if (Math.abs(logits[v] - expected) > LOGIT_TOLERANCE) {
                     throw new AssertionError(name + ": logit of token " + v + " at position " + p + " is "
-                            + state.logits[v] + ", expected " + expected);
+                            + logits[v] + ", expected " + expected);
                 }
             }
             int g = p + 1 - promptTokens.length;
             if (p + 1 < promptTokens.length) {
                 token = promptTokens[p + 1];
             } else if (g < greedyTokens.length) {
-                token = argmax(state.logits);
+                token = argmax(logits);
                 assertThat(token).as("%s: greedy token %d", name, g).isEqualTo(greedyTokens[g]);
             }
         }

@@ -4,7 +4,6 @@ import dev.sift.engine.Json;
 import dev.sift.engine.SharedModels;
 import dev.sift.engine.backend.CpuKernels;
 import dev.sift.engine.gguf.GgufFile;
-import dev.sift.engine.kv.ArrayKvCache;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -35,8 +34,7 @@ class SyntheticModelTest {
         String stem = "synthetic/tiny-" + architecture + "-" + type;
         Map<String, Object> reference = Json.object(SharedModels.model(stem + ".json"));
         try (GgufFile file = GgufFile.open(SharedModels.model(stem + ".gguf"));
-             CpuKernels kernels = new CpuKernels(2)) {
-            LlamaModel model = new LlamaModel(file, ModelConfig.fromGguf(file), kernels);
+             Decoder model = cpuModel(file)) {
             for (Object c : (List<?>) reference.get("cases")) {
                 Map<?, ?> testCase = (Map<?, ?>) c;
                 String name = architecture + "-" + type + "/" + testCase.get("name");
@@ -53,17 +51,21 @@ class SyntheticModelTest {
         }
     }
 
+    private static Decoder cpuModel(GgufFile file) {
+        ModelConfig config = ModelConfig.fromGguf(file);
+        return new LlamaModel(LlamaWeights.bind(file, config), config, new CpuKernels(2));
+    }
+
     /** Greedy generation, checking each step's top-10 probabilities against the reference. */
-    private static int[] greedy(LlamaModel model, int[] prompt, int count, List<?> steps, String name) {
-        LlamaModel.State state = model.newState();
-        ModelConfig config = model.config();
-        ArrayKvCache cache = new ArrayKvCache(config.layers(), config.kvHeads(), config.headDim(), prompt.length + count);
+    static int[] greedy(Decoder model, int[] prompt, int count, List<?> steps, String name) {
+        DecoderSequence sequence = model.newSequence(prompt.length + count);
+        float[] logits = null;
         for (int p = 0; p < prompt.length; p++) {
-            model.forward(state, cache, prompt[p], p);
+            logits = sequence.forward(prompt[p], p);
         }
         int[] generated = new int[count];
         for (int i = 0; i < count; i++) {
-            double[] logProbabilities = logSoftmax(state.logits);
+            double[] logProbabilities = logSoftmax(logits);
             for (Object pair : (List<?>) ((Map<?, ?>) steps.get(i)).get("top")) {
                 List<?> idAndProbability = (List<?>) pair;
                 int id = ((Number) idAndProbability.get(0)).intValue();
@@ -71,8 +73,8 @@ class SyntheticModelTest {
                 assertThat(logProbabilities[id]).as("%s step %d token %d log-probability", name, i, id)
                         .isCloseTo(expected, org.assertj.core.data.Offset.offset(LOG_PROBABILITY_TOLERANCE));
             }
-            generated[i] = StoriesReferenceTest.argmax(state.logits);
-            model.forward(state, cache, generated[i], prompt.length + i);
+            generated[i] = StoriesReferenceTest.argmax(logits);
+            logits = sequence.forward(generated[i], prompt.length + i);
         }
         return generated;
     }

@@ -122,9 +122,13 @@ public final class Session implements AutoCloseable {
         }
 
         Sampler sampler = new Sampler(request.sampling());
+        int[] stopTokens = request.stopTokens();
         StreamDecoder decoder = new StreamDecoder(tokenizer, false);
         StopSequenceFilter filter = new StopSequenceFilter(request.stopSequences());
         StringBuilder text = new StringBuilder();
+        // Text that starts the document carries the tokenizer's space prefix, which decoders drop
+        // (as SentencePiece and llama2.c do): from BOS alone the story starts "Once", not " Once".
+        boolean dropSpacePrefix = tokenizer.addsSpacePrefix() && onlyControlTokensSoFar();
         int limit = request.maxTokens() == 0 ? contextLength - length : Math.min(request.maxTokens(), contextLength - length);
         int[] generated = new int[limit];
         int count = 0;
@@ -140,12 +144,17 @@ public final class Session implements AutoCloseable {
             }
             int next = sampler.sample(logits, tokens, length);
             generated[count++] = next;
-            if (isStopToken(next, request)) {
+            if (isStopToken(next, stopTokens)) {
                 reason = FinishReason.STOP;
                 break;
             }
             pending = next;
-            emit(filter.accept(decoder.next(next)), text, listener);
+            String piece = decoder.next(next);
+            if (dropSpacePrefix && !piece.isEmpty()) {
+                piece = piece.startsWith(" ") ? piece.substring(1) : piece;
+                dropSpacePrefix = false;
+            }
+            emit(filter.accept(piece), text, listener);
             if (filter.stopped()) {
                 reason = FinishReason.STOP;
                 break;
@@ -159,6 +168,15 @@ public final class Session implements AutoCloseable {
                 new Usage(prompt.length, count));
     }
 
+    private boolean onlyControlTokensSoFar() {
+        for (int i = 0; i < length; i++) {
+            if (!tokenizer.isControl(tokens[i])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private void evaluate(int token) {
         logits = sequence.forward(token, length);
         tokens[length++] = token;
@@ -168,11 +186,11 @@ public final class Session implements AutoCloseable {
      * End-of-generation tokens of the vocabulary, the request's stop tokens, and BOS: a model that
      * emits BOS has finished its document (llama2.c's stories models end that way).
      */
-    private boolean isStopToken(int token, GenerationRequest request) {
+    private boolean isStopToken(int token, int[] stopTokens) {
         if (tokenizer.isEndOfGeneration(token) || token == tokenizer.bosId()) {
             return true;
         }
-        for (int stop : request.stopTokens()) {
+        for (int stop : stopTokens) {
             if (stop == token) {
                 return true;
             }

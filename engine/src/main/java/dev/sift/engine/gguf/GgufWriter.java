@@ -42,8 +42,8 @@ import java.util.Objects;
  * }</pre>
  *
  * <p>Values are checked when added, so a writer only produces files that {@link GgufFile} accepts.
- * Arrays and byte arrays handed to it are not copied: they must not change until {@link #write}
- * returns. A writer is not thread-safe.
+ * Arrays and segments handed to it are not copied: they must stay unchanged (and segments alive)
+ * until {@link #write} returns. A writer is not thread-safe; it may write the same file many times.
  */
 public final class GgufWriter {
 

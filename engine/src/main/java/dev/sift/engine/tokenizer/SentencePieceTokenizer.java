@@ -174,6 +174,11 @@ public final class SentencePieceTokenizer implements Tokenizer {
     }
 
     @Override
+    public boolean addsSpacePrefix() {
+        return addSpacePrefix;
+    }
+
+    @Override
     public boolean addsBos() {
         return addBos;
     }

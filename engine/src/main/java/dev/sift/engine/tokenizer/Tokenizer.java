@@ -64,6 +64,14 @@ public interface Tokenizer {
     /** End-of-sequence id, or -1 if the vocabulary has none. */
     int eosId();
 
+    /**
+     * Whether encoding puts a space in front of the text (SentencePiece's space prefix), so text that
+     * starts a document decodes with one leading space to drop.
+     */
+    default boolean addsSpacePrefix() {
+        return false;
+    }
+
     /** Whether {@link #encode} with {@code addSpecial} prepends BOS. */
     boolean addsBos();
 

@@ -92,7 +92,10 @@ class SessionTest {
         try (Session session = model.newSession()) {
             session.generate(greedy("Once upon a time").withMaxTokens(3), GenerationListener.NONE);
             // The three generated tokens are ", there was"; the second turn appends " a dog".
-            assertThat(model.tokenizer().decode(session.tokens())).isEqualTo("Once upon a time, there was");
+            int[] held = session.tokens();
+            assertThat(held[0]).isEqualTo(model.tokenizer().bosId());
+            assertThat(model.tokenizer().decode(Arrays.copyOfRange(held, 1, held.length)))
+                    .isEqualTo("Once upon a time, there was");
             int[] turn = model.tokenizer().encode("a dog", false, false);
             GenerationResult next = session.generate(GenerationRequest.tokens(turn).withSampling(SamplingOptions.GREEDY)
                     .withMaxTokens(20), GenerationListener.NONE);

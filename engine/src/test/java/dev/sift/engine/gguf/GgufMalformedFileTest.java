@@ -255,7 +255,7 @@ class GgufMalformedFileTest {
     /**
      * Random damage to a valid file (bit flips, random bytes, extreme counts and lengths, truncation):
      * opening must succeed or throw {@link GgufFormatException}, and a file that opens must be
-     * readable through every getter without any other exception.
+     * readable through the typed getters and tensor views without any other exception.
      */
     @Test
     void randomDamageOnlyEverCausesFormatExceptions() {

@@ -1,0 +1,134 @@
+package dev.sift.spring;
+
+import dev.sift.engine.SharedModels;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class SiftEngineAutoConfigurationTest {
+
+    static final String STORIES = SharedModels.model("stories260K.gguf").toString();
+
+    private final ApplicationContextRunner runner = new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(SiftEngineAutoConfiguration.class));
+
+    @Test
+    void loadsTheModelEagerlyAndBindsProperties() {
+        runner.withPropertyValues("sift.model.path=" + STORIES, "sift.model.context-length=512", "sift.model.threads=2",
+                        "sift.chat.temperature=0.3", "sift.chat.top-k=7", "sift.chat.stop=END,STOP",
+                        "sift.compression.method=snapkv", "sift.compression.budget=10%")
+                .run(context -> {
+                    SiftEngine engine = context.getBean(SiftEngine.class);
+                    assertThat(engine.isLoaded()).isTrue();
+                    assertThat(engine.model().config().layers()).isEqualTo(5);
+                    SiftProperties properties = context.getBean(SiftProperties.class);
+                    assertThat(properties.getModel().getContextLength()).isEqualTo(512);
+                    assertThat(properties.getChat().getStop()).containsExactly("END", "STOP");
+                    assertThat(properties.getCompression().getBudget()).isEqualTo("10%");
+                    assertThat(engine.defaultSampling().temperature()).isEqualTo(0.3f);
+                    assertThat(engine.defaultSampling().topK()).isEqualTo(7);
+                });
+    }
+
+    @Test
+    void lazyLoadingWaitsForFirstUse() {
+        runner.withPropertyValues("sift.model.path=" + STORIES, "sift.model.load=lazy")
+                .run(context -> {
+                    SiftEngine engine = context.getBean(SiftEngine.class);
+                    assertThat(engine.isLoaded()).isFalse();
+                    assertThat(engine.modelName()).isNotBlank();
+                    assertThat(engine.isLoaded()).isTrue();
+                });
+    }
+
+    @Test
+    void fileUriWorksLikeAPath() {
+        runner.withPropertyValues("sift.model.uri=" + SharedModels.model("stories260K.gguf").toUri())
+                .run(context -> assertThat(context.getBean(SiftEngine.class).isLoaded()).isTrue());
+    }
+
+    @Test
+    void aUserEngineBeanWins() {
+        runner.withUserConfiguration(UserEngine.class)
+                .run(context -> assertThat(context.getBean(SiftEngine.class)).isSameAs(UserEngine.ENGINE));
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class UserEngine {
+        static final SiftEngine ENGINE = newLazyEngine();
+
+        private static SiftEngine newLazyEngine() {
+            SiftProperties properties = new SiftProperties();
+            properties.getModel().setPath(SharedModels.model("stories260K.gguf"));
+            properties.getModel().setLoad(SiftProperties.Load.LAZY);
+            return new SiftEngine(properties);
+        }
+
+        @Bean
+        SiftEngine userEngine() {
+            return ENGINE;
+        }
+    }
+
+    @Test
+    void missingModelFile() {
+        assertFailure("sift.model.path=no/such/model.gguf", "sift.model.path", "no/such/model.gguf", "no such file");
+    }
+
+    @Test
+    void bothPathAndUri() {
+        runner.withPropertyValues("sift.model.path=" + STORIES, "sift.model.uri=hf://a/b/c.gguf")
+                .run(context -> assertThat(analysis(context.getStartupFailure()).getDescription())
+                        .contains("'sift.model.path'").contains("both sift.model.path and sift.model.uri are set"));
+    }
+
+    @Test
+    void noModelAtAll() {
+        runner.run(context -> assertThat(analysis(context.getStartupFailure()).getAction())
+                .contains("sift.model.path").contains("sift.model.uri"));
+    }
+
+    @Test
+    void malformedHfUri() {
+        assertFailure("sift.model.uri=hf://only-owner", "sift.model.uri", "hf://only-owner", "expected hf://owner/repo");
+    }
+
+    @Test
+    void unknownUriScheme() {
+        assertFailure("sift.model.uri=ftp://host/model.gguf", "sift.model.uri", "ftp://host/model.gguf", "unknown URI scheme");
+    }
+
+    @Test
+    void invalidChatValues() {
+        assertFailure("sift.chat.top-p=1.5", "sift.chat.top-p", "1.5", "out of range");
+        assertFailure("sift.chat.max-tokens=-3", "sift.chat.max-tokens", "-3", "must be at least 0");
+        assertFailure("sift.chat.temperature=-1", "sift.chat.temperature", "-1.0", "must not be negative");
+    }
+
+    @Test
+    void anInvalidEnumValueIsReportedByBinding() {
+        runner.withPropertyValues("sift.model.path=" + STORIES, "sift.model.load=sometimes")
+                .run(context -> assertThat(context.getStartupFailure()).hasStackTraceContaining("sift.model.load"));
+    }
+
+    private void assertFailure(String property, String name, String value, String reason) {
+        runner.withPropertyValues(property.startsWith("sift.model.") ? property : "sift.model.path=" + STORIES, property)
+                .run(context -> {
+                    FailureAnalysis analysis = analysis(context.getStartupFailure());
+                    assertThat(analysis.getDescription()).contains("'" + name + "'").contains("'" + value + "'").contains(reason);
+                    assertThat(analysis.getAction()).contains("Valid values:");
+                });
+    }
+
+    static FailureAnalysis analysis(Throwable failure) {
+        assertThat(failure).isNotNull();
+        FailureAnalysis analysis = new SiftFailureAnalyzer().analyze(failure);
+        assertThat(analysis).as("failure analysis of %s", failure).isNotNull();
+        return analysis;
+    }
+}

@@ -1,5 +1,7 @@
 package dev.sift.engine.generation;
 
+import dev.sift.engine.kv.KvStats;
+
 /**
  * The outcome of {@link Session#generate}.
  *
@@ -7,8 +9,9 @@ package dev.sift.engine.generation;
  * @param tokens       the generated token ids, including a final stop token if one ended generation
  * @param finishReason why generation ended
  * @param usage        token counts
+ * @param kv           what the session's KV cache holds now, and how compression got it there
  */
-public record GenerationResult(String text, int[] tokens, FinishReason finishReason, Usage usage) {
+public record GenerationResult(String text, int[] tokens, FinishReason finishReason, Usage usage, KvStats kv) {
 
     public GenerationResult {
         tokens = tokens.clone();

@@ -3,6 +3,7 @@ package dev.sift.engine.generation;
 import dev.sift.engine.backend.CpuKernels;
 import dev.sift.engine.gguf.GgufFile;
 import dev.sift.engine.gguf.GgufFormatException;
+import dev.sift.engine.kv.CompressionOptions;
 import dev.sift.engine.model.Decoder;
 import dev.sift.engine.model.LlamaModel;
 import dev.sift.engine.model.LlamaWeights;
@@ -31,6 +32,7 @@ public final class LoadedModel implements AutoCloseable {
     private final ModelConfig config;
     private final Decoder decoder;
     private final int defaultContextLength;
+    private final CompressionOptions defaultCompression;
 
     private LoadedModel(GgufFile file, ModelOptions options) {
         this.file = file;
@@ -38,6 +40,7 @@ public final class LoadedModel implements AutoCloseable {
         this.config = ModelConfig.fromGguf(file);
         this.decoder = new LlamaModel(LlamaWeights.bind(file, config), config, new CpuKernels(options.threads()));
         this.defaultContextLength = options.contextLength() == 0 ? config.contextLength() : options.contextLength();
+        this.defaultCompression = options.compression();
     }
 
     /** Loads a GGUF model with default options. */
@@ -73,6 +76,11 @@ public final class LoadedModel implements AutoCloseable {
     /** The underlying file, for metadata. */
     public GgufFile file() {
         return file;
+    }
+
+    /** KV-cache compression of requests that do not choose their own. */
+    public CompressionOptions defaultCompression() {
+        return defaultCompression;
     }
 
     /** Where the math runs, e.g. {@code cpu (16 threads)}. */

@@ -1,13 +1,19 @@
 package dev.sift.engine.generation;
 
+import dev.sift.engine.kv.CompressionOptions;
+
+import java.util.Objects;
+
 /**
  * How a model is loaded.
  *
  * @param threads       worker threads for the math; 0 uses every available processor
  * @param contextLength default context of new sessions in tokens; 0 uses the length the model was
  *                      trained for. Cache memory grows with use, so a long context costs nothing until filled.
+ * @param compression   KV-cache compression of requests that do not choose their own
+ *                      ({@link GenerationRequest#compression()}); {@link CompressionOptions#NONE} by default
  */
-public record ModelOptions(int threads, int contextLength) {
+public record ModelOptions(int threads, int contextLength, CompressionOptions compression) {
 
     public static final ModelOptions DEFAULTS = new ModelOptions(0, 0);
 
@@ -18,13 +24,23 @@ public record ModelOptions(int threads, int contextLength) {
         if (contextLength < 0) {
             throw new IllegalArgumentException("contextLength must be 0 (the model's) or positive, got " + contextLength);
         }
+        Objects.requireNonNull(compression, "compression");
+    }
+
+    /** Options with the full KV cache. */
+    public ModelOptions(int threads, int contextLength) {
+        this(threads, contextLength, CompressionOptions.NONE);
     }
 
     public ModelOptions withThreads(int value) {
-        return new ModelOptions(value, contextLength);
+        return new ModelOptions(value, contextLength, compression);
     }
 
     public ModelOptions withContextLength(int value) {
-        return new ModelOptions(threads, value);
+        return new ModelOptions(threads, value, compression);
+    }
+
+    public ModelOptions withCompression(CompressionOptions value) {
+        return new ModelOptions(threads, contextLength, value);
     }
 }

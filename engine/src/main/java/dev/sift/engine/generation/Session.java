@@ -1,12 +1,18 @@
 package dev.sift.engine.generation;
 
+import dev.sift.engine.kv.CompressionMethodKind;
+import dev.sift.engine.kv.CompressionOptions;
+import dev.sift.engine.kv.Compressor;
 import dev.sift.engine.kv.KvCache;
+import dev.sift.engine.kv.KvStats;
+import dev.sift.engine.kv.QueryWindow;
 import dev.sift.engine.model.DecoderSequence;
 import dev.sift.engine.sampling.Sampler;
 import dev.sift.engine.tokenizer.StreamDecoder;
 import dev.sift.engine.tokenizer.Tokenizer;
 
 import java.util.Arrays;
+import java.util.concurrent.CancellationException;
 
 /**
  * One conversation with a model: its tokens, its KV cache and its position.
@@ -28,6 +34,10 @@ public final class Session implements AutoCloseable {
     private int length;
     /** The last generated token, sampled but not yet run through the model (-1: none). */
     private int pending = -1;
+    /** The observation window recorded for compression; {@code null} until a request compresses. */
+    private QueryWindow queries;
+    /** The cache as the last call left it. */
+    private KvStats kvStats;
     private volatile boolean cancelled;
     private boolean closed;
 
@@ -37,6 +47,7 @@ public final class Session implements AutoCloseable {
         this.tokenizer = owner.tokenizer();
         this.contextLength = contextLength;
         this.tokens = new int[contextLength];
+        this.kvStats = emptyStats();
     }
 
     /** The most tokens this session can hold. */
@@ -71,8 +82,12 @@ public final class Session implements AutoCloseable {
     /** Forgets everything, keeping the allocated cache for reuse. */
     public void reset() {
         sequence.kvCache().clear();
+        if (queries != null) {
+            queries.clear();
+        }
         length = 0;
         pending = -1;
+        kvStats = emptyStats();
     }
 
     /**
@@ -86,6 +101,11 @@ public final class Session implements AutoCloseable {
     /**
      * Feeds the prompt and generates until a stop condition, streaming text to {@code listener}.
      *
+     * <p>With compression ({@link GenerationRequest#compression()}, else the model's default), the
+     * cache is compressed after the prompt (after each chunk of it with a prefill chunk) and, with a
+     * decode interval, every that many generated tokens. A request with an empty prompt continues the
+     * generation and compresses only on the decode interval.
+     *
      * @throws ContextOverflowException if the prompt does not fit in the remaining context
      * @throws IllegalArgumentException if a prompt token id is outside the vocabulary, or the prompt
      *                                  is empty in an empty session
@@ -93,15 +113,7 @@ public final class Session implements AutoCloseable {
     public GenerationResult generate(GenerationRequest request, GenerationListener listener) {
         ensureOpen();
         cancelled = false;
-        int[] prompt = request.prompt() != null
-                ? tokenizer.encode(request.prompt(), request.addSpecial(), request.parseSpecial())
-                : request.promptTokens();
-        for (int token : prompt) {
-            if (token < 0 || token >= tokenizer.vocabularySize()) {
-                throw new IllegalArgumentException("prompt token id " + token + " is outside the vocabulary (0.."
-                        + (tokenizer.vocabularySize() - 1) + ")");
-            }
-        }
+        int[] prompt = promptTokens(request);
         int required = length() + prompt.length;
         if (required >= contextLength) {
             throw new ContextOverflowException(required, contextLength);
@@ -110,19 +122,12 @@ public final class Session implements AutoCloseable {
             throw new IllegalArgumentException("the prompt is empty and the session holds no tokens to continue from");
         }
 
-        if (pending >= 0) {
-            evaluate(pending);
-            pending = -1;
-        }
-        for (int token : prompt) {
-            if (cancelled) {
-                return new GenerationResult("", new int[0], FinishReason.CANCELLED, new Usage(prompt.length, 0));
-            }
-            evaluate(token);
+        CachePolicy policy = new CachePolicy(compressionFor(request), required);
+        if (!policy.prefill(prompt)) {
+            return new GenerationResult("", new int[0], FinishReason.CANCELLED, new Usage(prompt.length, 0), policy.finish());
         }
 
         Sampler sampler = new Sampler(request.sampling());
-        int[] stopTokens = request.stopTokens();
         StreamDecoder decoder = new StreamDecoder(tokenizer, false);
         StopSequenceFilter filter = new StopSequenceFilter(request.stopSequences());
         StringBuilder text = new StringBuilder();
@@ -141,10 +146,11 @@ public final class Session implements AutoCloseable {
             if (pending >= 0) {
                 evaluate(pending);
                 pending = -1;
+                policy.decoded();
             }
             int next = sampler.sample(logits, tokens, length);
             generated[count++] = next;
-            if (isStopToken(next, stopTokens)) {
+            if (isStopToken(next, request)) {
                 reason = FinishReason.STOP;
                 break;
             }
@@ -165,7 +171,84 @@ public final class Session implements AutoCloseable {
             emit(filter.flush(), text, listener);
         }
         return new GenerationResult(text.toString(), Arrays.copyOf(generated, count), reason,
-                new Usage(prompt.length, count));
+                new Usage(prompt.length, count), policy.finish());
+    }
+
+    /**
+     * Teacher forcing: feeds the prompt as {@link #generate} does (compression included), then feeds
+     * {@code continuation} token by token as if it had been generated, and returns the next-token
+     * logits before each of its tokens. Row {@code i} is the model's prediction of
+     * {@code continuation[i]}. The request's sampling, limits and stop conditions are not used.
+     *
+     * <p>Afterwards the session holds the prompt and the continuation, as after a generation that
+     * produced it. An empty continuation only feeds (and compresses) the prompt.
+     *
+     * @return {@code continuation.length} rows of vocabulary-size logits (copies)
+     * @throws ContextOverflowException if prompt and continuation do not fit in the remaining context
+     * @throws IllegalArgumentException if a token id is outside the vocabulary, or there is nothing to
+     *                                  predict from
+     * @throws CancellationException    if {@link #cancel()} was called while the prompt was fed
+     */
+    public float[][] score(GenerationRequest request, int[] continuation) {
+        ensureOpen();
+        cancelled = false;
+        int[] prompt = promptTokens(request);
+        checkVocabulary(continuation, "continuation");
+        int required = length() + prompt.length + continuation.length;
+        if (required > contextLength) {
+            throw new ContextOverflowException(required, contextLength);
+        }
+        if (length() + prompt.length == 0) {
+            throw new IllegalArgumentException("the prompt is empty and the session holds no tokens to predict from");
+        }
+        CachePolicy policy = new CachePolicy(compressionFor(request), length() + prompt.length);
+        if (!policy.prefill(prompt)) {
+            policy.finish();
+            throw new CancellationException("cancelled while the prompt was fed");
+        }
+        float[][] rows = new float[continuation.length][];
+        for (int i = 0; i < continuation.length; i++) {
+            rows[i] = logits.clone();
+            if (i + 1 < continuation.length) {
+                evaluate(continuation[i]);
+                policy.decoded();
+            }
+        }
+        if (continuation.length > 0) {
+            pending = continuation[continuation.length - 1];
+        }
+        policy.finish();
+        return rows;
+    }
+
+    /** What the KV cache holds now, with the compression of the call that filled it last. */
+    public KvStats kvStats() {
+        return kvStats;
+    }
+
+    private KvStats emptyStats() {
+        return KvStats.of(sequence.kvCache(), CompressionMethodKind.NONE, 0, 0, 0);
+    }
+
+    private int[] promptTokens(GenerationRequest request) {
+        int[] prompt = request.prompt() != null
+                ? tokenizer.encode(request.prompt(), request.addSpecial(), request.parseSpecial())
+                : request.promptTokens();
+        checkVocabulary(prompt, "prompt");
+        return prompt;
+    }
+
+    private void checkVocabulary(int[] ids, String what) {
+        for (int token : ids) {
+            if (token < 0 || token >= tokenizer.vocabularySize()) {
+                throw new IllegalArgumentException(what + " token id " + token + " is outside the vocabulary (0.."
+                        + (tokenizer.vocabularySize() - 1) + ")");
+            }
+        }
+    }
+
+    private CompressionOptions compressionFor(GenerationRequest request) {
+        return request.compression() != null ? request.compression() : owner.defaultCompression();
     }
 
     private boolean onlyControlTokensSoFar() {
@@ -183,14 +266,15 @@ public final class Session implements AutoCloseable {
     }
 
     /**
-     * End-of-generation tokens of the vocabulary, the request's stop tokens, and BOS: a model that
-     * emits BOS has finished its document (llama2.c's stories models end that way).
+     * End-of-generation tokens of the vocabulary and BOS (unless the request ignores them): a model
+     * that emits BOS has finished its document (llama2.c's stories models end that way); and the
+     * request's stop tokens.
      */
-    private boolean isStopToken(int token, int[] stopTokens) {
-        if (tokenizer.isEndOfGeneration(token) || token == tokenizer.bosId()) {
+    private boolean isStopToken(int token, GenerationRequest request) {
+        if (!request.ignoreEndOfGeneration() && (tokenizer.isEndOfGeneration(token) || token == tokenizer.bosId())) {
             return true;
         }
-        for (int stop : stopTokens) {
+        for (int stop : request.stopTokens()) {
             if (stop == token) {
                 return true;
             }
@@ -208,6 +292,82 @@ public final class Session implements AutoCloseable {
     private void ensureOpen() {
         if (closed) {
             throw new IllegalStateException("session is closed");
+        }
+    }
+
+    /**
+     * The cache policy of one call: feeds the prompt in chunks, compresses after each chunk and every
+     * {@code decodeInterval} generated tokens, and keeps the statistics.
+     */
+    private final class CachePolicy {
+
+        private final CompressionOptions options;
+        /** {@code null} for the full cache. */
+        private final Compressor compressor;
+        private long peakBytes;
+        private int decoded;
+
+        /** @param tokens tokens the session holds once the prompt is in (a share budget is taken of them) */
+        CachePolicy(CompressionOptions options, int tokens) {
+            this.options = options;
+            this.compressor = options.isNone() ? null : new Compressor(options, tokens);
+            if (compressor != null) {
+                queries = sequence.recordQueries(options.window());
+            }
+        }
+
+        /**
+         * Evaluates the pending token and the prompt, {@code prefillChunk} tokens at a time, compressing
+         * after each chunk (an empty prompt is not compressed). Room for a chunk is reserved before it is
+         * fed, so the cache never holds more than the compressed tokens plus one chunk.
+         *
+         * @return false if cancelled
+         */
+        boolean prefill(int[] prompt) {
+            KvCache cache = sequence.kvCache();
+            int chunk = options.prefillChunk() > 0 ? options.prefillChunk() : Math.max(1, prompt.length);
+            // The token generated last and not evaluated yet leads the first chunk.
+            cache.reserve(Math.min(chunk, prompt.length) + (pending >= 0 ? 1 : 0));
+            if (pending >= 0) {
+                evaluate(pending);
+                pending = -1;
+            }
+            for (int start = 0; start < prompt.length; start += chunk) {
+                int end = Math.min(prompt.length, start + chunk);
+                if (start > 0) {
+                    cache.reserve(end - start);
+                }
+                for (int i = start; i < end; i++) {
+                    if (cancelled) {
+                        return false;
+                    }
+                    evaluate(prompt[i]);
+                }
+                compress();
+            }
+            return true;
+        }
+
+        /** Called after each generated token is evaluated. */
+        void decoded() {
+            decoded++;
+            if (options.decodeInterval() > 0 && decoded % options.decodeInterval() == 0) {
+                compress();
+            }
+        }
+
+        private void compress() {
+            if (compressor != null) {
+                peakBytes = Math.max(peakBytes, sequence.kvCache().keyValueBytes());
+                compressor.compress(sequence.kvCache(), queries);
+            }
+        }
+
+        /** Measures the cache, and remembers it as the session's {@link #kvStats()}. */
+        KvStats finish() {
+            kvStats = KvStats.of(sequence.kvCache(), options.method(), compressor == null ? 0 : compressor.budget(),
+                    length, peakBytes);
+            return kvStats;
         }
     }
 

@@ -4,7 +4,8 @@ import java.util.Arrays;
 
 /**
  * A {@link KvCache} in float32 Java arrays, one growable block per (layer, KV head), so memory is
- * taken as the sequence grows rather than for the whole context up front.
+ * taken as the sequence grows rather than for the whole context up front, and given back when
+ * compression drops entries ({@link #retain} reallocates to exactly the kept entries).
  */
 public final class ArrayKvCache implements KvCache {
 
@@ -118,6 +119,7 @@ public final class ArrayKvCache implements KvCache {
         System.arraycopy(values[layer][kvHead], entry * headDim, out, outOffset, headDim);
     }
 
+    /** Copies the kept entries into arrays of exactly their size, so the dropped ones are freed. */
     @Override
     public void retain(int layer, int kvHead, int[] entries) {
         int n = lengths[layer][kvHead];
@@ -129,17 +131,31 @@ public final class ArrayKvCache implements KvCache {
             }
             previous = e;
         }
-        float[] k = keys[layer][kvHead];
-        float[] v = values[layer][kvHead];
-        int[] p = positions[layer][kvHead];
-        // Entries only move towards the front, so compaction can be done in place.
+        float[] k = new float[entries.length * headDim];
+        float[] v = new float[entries.length * headDim];
+        int[] p = new int[entries.length];
         for (int i = 0; i < entries.length; i++) {
             int from = entries[i];
-            System.arraycopy(k, from * headDim, k, i * headDim, headDim);
-            System.arraycopy(v, from * headDim, v, i * headDim, headDim);
-            p[i] = p[from];
+            System.arraycopy(keys[layer][kvHead], from * headDim, k, i * headDim, headDim);
+            System.arraycopy(values[layer][kvHead], from * headDim, v, i * headDim, headDim);
+            p[i] = positions[layer][kvHead][from];
         }
+        keys[layer][kvHead] = k;
+        values[layer][kvHead] = v;
+        positions[layer][kvHead] = p;
         lengths[layer][kvHead] = entries.length;
+    }
+
+    @Override
+    public void reserve(int entries) {
+        for (int l = 0; l < layers; l++) {
+            for (int h = 0; h < kvHeads; h++) {
+                int needed = (int) Math.min(capacity, (long) lengths[l][h] + entries);
+                if (needed > positions[l][h].length) {
+                    grow(l, h, needed);
+                }
+            }
+        }
     }
 
     @Override
@@ -151,12 +167,24 @@ public final class ArrayKvCache implements KvCache {
 
     @Override
     public long allocatedBytes() {
-        long bytes = 0;
+        long bytes = keyValueBytes();
         for (int l = 0; l < layers; l++) {
             for (int h = 0; h < kvHeads; h++) {
-                bytes += 4L * (keys[l][h].length + values[l][h].length + positions[l][h].length);
+                bytes += (long) Integer.BYTES * positions[l][h].length;
             }
         }
         return bytes;
+    }
+
+    /** The float32 key and value arrays as allocated, filled or not. */
+    @Override
+    public long keyValueBytes() {
+        long floats = 0;
+        for (int l = 0; l < layers; l++) {
+            for (int h = 0; h < kvHeads; h++) {
+                floats += keys[l][h].length + values[l][h].length;
+            }
+        }
+        return floats * Float.BYTES;
     }
 }

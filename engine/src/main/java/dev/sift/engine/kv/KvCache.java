@@ -55,14 +55,40 @@ public interface KvCache {
 
     /**
      * Keeps only the given entries of one (layer, KV head), in the given order, and drops the rest.
+     * The storage of the dropped entries is released: compression must really shrink memory.
      *
      * @param entries strictly increasing entry indices, each below {@link #length}
      */
     void retain(int layer, int kvHead, int[] entries);
+
+    /**
+     * Makes room for {@code entries} more entries in every (layer, KV head), so that appending them
+     * allocates nothing more (a prefill chunk, say). A hint: the default does nothing.
+     */
+    default void reserve(int entries) {
+    }
 
     /** Drops every entry. */
     void clear();
 
     /** Bytes of key, value and position storage currently allocated. */
     long allocatedBytes();
+
+    /**
+     * Bytes of key and value storage currently allocated, positions left out. Right after
+     * {@link #retain} this is exactly {@code entries held × headDim × 2 × element size}, summed over
+     * every (layer, KV head); it is more while the cache holds room it has not filled yet.
+     *
+     * <p>The default counts the held entries in float32; implementations that allocate ahead or store
+     * another precision override it with what they really hold.
+     */
+    default long keyValueBytes() {
+        long entries = 0;
+        for (int layer = 0; layer < layers(); layer++) {
+            for (int head = 0; head < kvHeads(); head++) {
+                entries += length(layer, head);
+            }
+        }
+        return entries * headDim() * 2L * Float.BYTES;
+    }
 }

@@ -3,6 +3,7 @@ package dev.sift.engine.model;
 import dev.sift.engine.backend.CpuKernels;
 import dev.sift.engine.kv.ArrayKvCache;
 import dev.sift.engine.kv.KvCache;
+import dev.sift.engine.kv.QueryWindow;
 import dev.sift.engine.tensor.Tensor;
 
 import java.util.Arrays;
@@ -62,6 +63,14 @@ public final class LlamaModel implements Decoder {
             }
 
             @Override
+            public QueryWindow recordQueries(int window) {
+                if (state.queries == null || state.queries.window() < window) {
+                    state.queries = new QueryWindow(config.layers(), config.heads(), config.headDim(), window);
+                }
+                return state.queries;
+            }
+
+            @Override
             public void close() {
                 cache.clear();
             }
@@ -102,6 +111,9 @@ public final class LlamaModel implements Decoder {
             normalizeHeads(s.k, c.kvHeads(), layer.kNorm());
             rope(s.q, c.heads(), position);
             rope(s.k, c.kvHeads(), position);
+            if (s.queries != null) {
+                s.queries.record(l, position, s.q);
+            }
             cache.append(l, position, s.k, s.v);
             attention(s, cache, l);
             kernels.matmul(s.xb2, layer.wo(), s.attentionOut, dim, c.heads() * c.headDim());
@@ -209,6 +221,8 @@ public final class LlamaModel implements Decoder {
         final float[][] scores;
         /** Next-token logits after {@link #forward}. */
         final float[] logits;
+        /** The queries kept for KV-cache compression; {@code null} until the sequence is asked to record them. */
+        QueryWindow queries;
 
         private State(ModelConfig c) {
             x = new float[c.dim()];

@@ -15,7 +15,8 @@ import java.nio.ByteOrder;
  * and cover whole blocks, which any row of a matrix does. One subclass per block format decodes it;
  * the data itself stays where it is (usually the memory-mapped file).
  */
-public abstract sealed class Tensor permits F32Tensor, F16Tensor, BF16Tensor, Q8_0Tensor, Q4_0Tensor {
+public abstract sealed class Tensor permits F32Tensor, F16Tensor, BF16Tensor, Q8_0Tensor, Q4_0Tensor, Q4_1Tensor,
+        Q5_0Tensor, Q5_1Tensor, Q4_KTensor, Q5_KTensor, Q6_KTensor {
 
     static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfShort F16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -50,6 +51,12 @@ public abstract sealed class Tensor permits F32Tensor, F16Tensor, BF16Tensor, Q8
             case BF16 -> new BF16Tensor(data, elements);
             case Q8_0 -> new Q8_0Tensor(data, elements);
             case Q4_0 -> new Q4_0Tensor(data, elements);
+            case Q4_1 -> new Q4_1Tensor(data, elements);
+            case Q5_0 -> new Q5_0Tensor(data, elements);
+            case Q5_1 -> new Q5_1Tensor(data, elements);
+            case Q4_K -> new Q4_KTensor(data, elements);
+            case Q5_K -> new Q5_KTensor(data, elements);
+            case Q6_K -> new Q6_KTensor(data, elements);
             default -> throw new UnsupportedTensorTypeException(type, null);
         };
     }

@@ -19,20 +19,13 @@ import java.util.stream.IntStream;
  * that no merge covers and that is not in the vocabulary is spelled as {@code <0xHH>} byte tokens,
  * or becomes the unknown token when the vocabulary has no byte tokens.
  */
-public final class SentencePieceTokenizer implements Tokenizer {
+public final class SentencePieceTokenizer extends VocabularyTokenizer {
 
-    private static final String ADD_BOS_KEY = "tokenizer.ggml.add_bos_token";
-    private static final String ADD_EOS_KEY = "tokenizer.ggml.add_eos_token";
     private static final String ADD_SPACE_PREFIX_KEY = "tokenizer.ggml.add_space_prefix";
     /** SentencePiece's stand-in for a space, U+2581. */
     private static final char SPACE_MARK = '▁';
-    private static final byte[] NOTHING = new byte[0];
 
-    private final Vocabulary vocabulary;
-    private final boolean addBos;
-    private final boolean addEos;
     private final boolean addSpacePrefix;
-    private final SpecialTokens specialTokens;
     /** The token that spells each byte value when a piece falls back to bytes, or -1. */
     private final int[] byteTokens = new int[256];
 
@@ -45,17 +38,8 @@ public final class SentencePieceTokenizer implements Tokenizer {
      *                             byte has neither a byte token nor the unknown token to fall back on
      */
     public SentencePieceTokenizer(Vocabulary vocabulary, boolean addBos, boolean addEos, boolean addSpacePrefix) {
-        if (addBos && vocabulary.bos() < 0) {
-            throw new GgufFormatException(ADD_BOS_KEY + " is true, but " + Vocabulary.BOS_KEY + " is not set");
-        }
-        if (addEos && vocabulary.eos() < 0) {
-            throw new GgufFormatException(ADD_EOS_KEY + " is true, but " + Vocabulary.EOS_KEY + " is not set");
-        }
-        this.vocabulary = vocabulary;
-        this.addBos = addBos;
-        this.addEos = addEos;
+        super(vocabulary, addBos, addEos);
         this.addSpacePrefix = addSpacePrefix;
-        this.specialTokens = new SpecialTokens(vocabulary);
         for (int b = 0; b < 256; b++) {
             byteTokens[b] = vocabulary.id("<0x%02X>".formatted(b));
             if (byteTokens[b] < 0 && vocabulary.unk() < 0) {
@@ -78,62 +62,20 @@ public final class SentencePieceTokenizer implements Tokenizer {
                 file.bool(ADD_SPACE_PREFIX_KEY).orElse(true));
     }
 
-    /** The token table behind this tokenizer. */
-    public Vocabulary vocabulary() {
-        return vocabulary;
-    }
-
     @Override
-    public int vocabularySize() {
-        return vocabulary.size();
-    }
-
-    @Override
-    public int[] encode(String text, boolean addSpecial, boolean parseSpecial) {
-        IntStream.Builder out = IntStream.builder();
-        if (addSpecial && addBos) {
-            out.add(vocabulary.bos());
-        }
+    void encodeText(String text, boolean afterSpecial, IntStream.Builder out) {
         // Like llama.cpp, every plain run after a special token gets the space prefix too, so
         // "<s>hello" encodes as <s> ▁hello.
-        boolean afterSpecial = true;
-        for (SpecialTokens.Fragment fragment : specialTokens.split(text, parseSpecial)) {
-            if (fragment.isText()) {
-                String piece = addSpacePrefix && afterSpecial ? " " + fragment.text() : fragment.text();
-                Merges merges = new Merges(piece.replace(' ', SPACE_MARK));
-                merges.mergeAll();
-                merges.emit(out);
-                afterSpecial = false;
-            } else {
-                out.add(fragment.token());
-                afterSpecial = true;
-            }
-        }
-        if (addSpecial && addEos) {
-            out.add(vocabulary.eos());
-        }
-        return out.build().toArray();
+        String piece = addSpacePrefix && afterSpecial ? " " + text : text;
+        Merges merges = new Merges(piece.replace(' ', SPACE_MARK));
+        merges.mergeAll();
+        merges.emit(out);
     }
 
-    /**
-     * {@inheritDoc}
-     *
-     * <p>Normal tokens give their text with {@code ▁} as a space; byte tokens their byte; user-defined
-     * tokens their text as is; control and unknown tokens their text only when {@code renderSpecial};
-     * unused tokens nothing.
-     */
+    /** Normal tokens write a space as {@code ▁}. */
     @Override
-    public byte[] tokenBytes(int token, boolean renderSpecial) {
-        checkId(token);
-        String text = vocabulary.text(token);
-        return switch (vocabulary.type(token)) {
-            case Vocabulary.NORMAL -> text.replace(SPACE_MARK, ' ').getBytes(StandardCharsets.UTF_8);
-            case Vocabulary.BYTE -> new byte[] {(byte) vocabulary.byteValue(token)};
-            case Vocabulary.USER_DEFINED -> text.getBytes(StandardCharsets.UTF_8);
-            case Vocabulary.CONTROL, Vocabulary.UNKNOWN ->
-                    renderSpecial ? text.getBytes(StandardCharsets.UTF_8) : NOTHING;
-            default -> NOTHING;
-        };
+    byte[] normalTokenBytes(String text) {
+        return text.replace(SPACE_MARK, ' ').getBytes(StandardCharsets.UTF_8);
     }
 
     /**
@@ -158,48 +100,8 @@ public final class SentencePieceTokenizer implements Tokenizer {
     }
 
     @Override
-    public String tokenText(int token) {
-        checkId(token);
-        return vocabulary.text(token);
-    }
-
-    @Override
-    public int bosId() {
-        return vocabulary.bos();
-    }
-
-    @Override
-    public int eosId() {
-        return vocabulary.eos();
-    }
-
-    @Override
     public boolean addsSpacePrefix() {
         return addSpacePrefix;
-    }
-
-    @Override
-    public boolean addsBos() {
-        return addBos;
-    }
-
-    @Override
-    public boolean isEndOfGeneration(int token) {
-        checkId(token);
-        return vocabulary.isEndOfGeneration(token);
-    }
-
-    @Override
-    public boolean isControl(int token) {
-        checkId(token);
-        return vocabulary.type(token) == Vocabulary.CONTROL;
-    }
-
-    private void checkId(int token) {
-        if (token < 0 || token >= vocabulary.size()) {
-            throw new IllegalArgumentException("token id " + token + " is outside the vocabulary (0.."
-                    + (vocabulary.size() - 1) + ")");
-        }
     }
 
     /**

@@ -41,8 +41,10 @@ public interface Tokenizer {
 
     /**
      * Decodes a whole sequence to text, as llama.cpp's {@code llama_detokenize}. Unlike a
-     * {@link StreamDecoder}, an implementation may undo text its encoder adds: SentencePiece drops
-     * the leading space of the first token, so that {@code decode(encode(s))} gives back {@code s}.
+     * {@link StreamDecoder}, an implementation may rework the whole text: SentencePiece drops the
+     * leading space of the first token, so that {@code decode(encode(s))} gives back {@code s}; most
+     * byte-level BPE vocabularies drop spaces before punctuation, as Hugging Face's
+     * {@code clean_up_tokenization_spaces}.
      *
      * @param renderSpecial render control tokens as their text
      */
@@ -92,8 +94,9 @@ public interface Tokenizer {
                 .orElseThrow(() -> new GgufFormatException("metadata 'tokenizer.ggml.model' is missing: the file has no tokenizer"));
         return switch (model) {
             case "llama" -> SentencePieceTokenizer.fromGguf(file);
+            case "gpt2" -> BpeTokenizer.fromGguf(file);
             default -> throw new GgufFormatException("tokenizer.ggml.model '" + model
-                    + "' is not supported (supported: llama)");
+                    + "' is not supported (supported: llama, gpt2)");
         };
     }
 }

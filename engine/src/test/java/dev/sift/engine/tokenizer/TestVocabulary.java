@@ -7,15 +7,20 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
- * Hand-made vocabularies for tokenizer unit tests, and the shared SentencePiece models.
+ * Hand-made vocabularies for SentencePiece unit tests, and the tokenizers of the shared models.
  *
  * <p>A builder starts with {@code <unk>} (0, unknown), {@code <s>} (1, control) and {@code </s>}
  * (2, control), optionally the 256 byte tokens {@code <0x00>..<0xFF>} (ids 3..258), then whatever
  * pieces a test adds.
  */
 final class TestVocabulary {
+
+    private static final Map<String, Tokenizer> LOADED = new ConcurrentHashMap<>();
 
     private final List<String> tokens = new ArrayList<>();
     private final List<Float> scores = new ArrayList<>();
@@ -92,10 +97,25 @@ final class TestVocabulary {
 
     /** The SentencePiece tokenizer of a GGUF file under {@code shared/models}; the file is closed again. */
     static SentencePieceTokenizer shared(String relative) {
-        try (GgufFile file = GgufFile.open(SharedModels.model(relative))) {
-            return SentencePieceTokenizer.fromGguf(file);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return load(relative, SentencePieceTokenizer::fromGguf);
+    }
+
+    /** The byte-level BPE tokenizer of a GGUF file under {@code shared/models}; the file is closed again. */
+    static BpeTokenizer sharedBpe(String relative) {
+        return load(relative, BpeTokenizer::fromGguf);
+    }
+
+    /** Loads each file once per test run: tokenizers are immutable, and the real vocabularies are big. */
+    private static <T extends Tokenizer> T load(String relative, Function<GgufFile, T> reader) {
+        Tokenizer tokenizer = LOADED.computeIfAbsent(relative, key -> {
+            try (GgufFile file = GgufFile.open(SharedModels.model(key))) {
+                return reader.apply(file);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        @SuppressWarnings("unchecked")
+        T typed = (T) tokenizer;
+        return typed;
     }
 }

@@ -1,0 +1,131 @@
+package dev.sift.engine.cli;
+
+import dev.sift.engine.eval.EvalChart;
+import dev.sift.engine.eval.EvalMode;
+import dev.sift.engine.eval.EvalOptions;
+import dev.sift.engine.eval.EvalPrompt;
+import dev.sift.engine.eval.EvalReport;
+import dev.sift.engine.eval.EvalRow;
+import dev.sift.engine.eval.FidelityHarness;
+import dev.sift.engine.eval.NeedleTask;
+import dev.sift.engine.generation.LoadedModel;
+import dev.sift.engine.generation.ModelOptions;
+import dev.sift.engine.kv.Budget;
+import dev.sift.engine.kv.CompressionMethodKind;
+import dev.sift.engine.kv.CompressionOptions;
+import dev.sift.engine.kv.GroupAggregation;
+import dev.sift.engine.kv.Pooling;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code sift eval}: what KV-cache compression methods and budgets cost against the full cache. */
+@Command(name = "eval", mixinStandardHelpOptions = true,
+        description = {"Compare KV-cache compression methods and budgets with the full cache: greedy agreement, KL "
+                + "divergence, needle in a haystack, KV memory and speed.",
+                "Prompts shorter than --context are extended with the model's own full-cache continuation."})
+final class EvalCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-m", "--model"}, required = true, description = "GGUF model file.")
+    Path model;
+
+    @Option(names = "--prompts", required = true,
+            description = "A folder of *.json files with a 'prompt' field, or a text file with one prompt per paragraph.")
+    Path prompts;
+
+    @Option(names = "--methods", split = ",", defaultValue = "none,streaming,snapkv,pyramidkv",
+            description = "Methods to compare (default: ${DEFAULT-VALUE}).")
+    List<String> methods;
+
+    @Option(names = "--budgets", split = ",", defaultValue = "64,128,256",
+            description = "Budgets: tokens per layer or a share of the context such as 10% (default: ${DEFAULT-VALUE}).")
+    List<String> budgets;
+
+    @Option(names = "--mode", defaultValue = "query-aware",
+            description = "Needle question inside the compressed prompt (query-aware) or appended after compression "
+                    + "(query-agnostic) (default: ${DEFAULT-VALUE}).")
+    String mode;
+
+    @Option(names = "--tokens", defaultValue = "64", description = "Tokens compared after each context (default: ${DEFAULT-VALUE}).")
+    int tokens;
+
+    @Option(names = "--context", defaultValue = "384",
+            description = "Context length to extend prompts to, and haystack length (default: ${DEFAULT-VALUE}).")
+    int context;
+
+    @Option(names = "--depths", split = ",", defaultValue = "0,25,50,75,100",
+            description = "Needle depths in percent (default: ${DEFAULT-VALUE}).")
+    List<Integer> depths;
+
+    @Option(names = "--haystack", description = "Haystack text file (default: a short TinyStories-style text).")
+    Path haystack;
+
+    @Option(names = "--needles", description = "Needles file: sentence<TAB>question<TAB>answer per line (needs --haystack).")
+    Path needles;
+
+    @Option(names = "--sinks", defaultValue = "4", description = "Attention sinks kept (default: ${DEFAULT-VALUE}).")
+    int sinks;
+
+    @Option(names = "--window", defaultValue = "32", description = "Observation and recent window (default: ${DEFAULT-VALUE}).")
+    int window;
+
+    @Option(names = "--pooling", defaultValue = "avg", description = "avg or max (default: ${DEFAULT-VALUE}).")
+    String pooling;
+
+    @Option(names = "--kernel", defaultValue = "5", description = "Odd pooling kernel; 1 = none (default: ${DEFAULT-VALUE}).")
+    int kernel;
+
+    @Option(names = "--aggregation", defaultValue = "mean",
+            description = "GQA aggregation over a group's query heads: mean or max (default: ${DEFAULT-VALUE}).")
+    String aggregation;
+
+    @Option(names = "--csv", description = "Also write the table as CSV to this file.")
+    Path csv;
+
+    @Option(names = "--plot", description = "Also plot agreement, KL and needle score against KV kept to this PNG file.")
+    Path plot;
+
+    @Option(names = "--threads", defaultValue = "0", description = "Worker threads; 0 = all processors (default).")
+    int threads;
+
+    @Override
+    public Integer call() throws Exception {
+        if ((haystack == null) != (needles == null)) {
+            throw new IllegalArgumentException("give --haystack and --needles together, or neither for the defaults");
+        }
+        CompressionOptions compression = CompressionOptions.NONE.withSinks(sinks).withWindow(window)
+                .withPooling(Pooling.parse(pooling), kernel).withAggregation(GroupAggregation.parse(aggregation));
+        EvalOptions options = new EvalOptions(methods.stream().map(CompressionMethodKind::parse).toList(),
+                budgets.stream().map(Budget::parse).toList(), compression, tokens, context, EvalMode.parse(mode), depths);
+        List<EvalPrompt> loaded = EvalPrompt.load(prompts);
+        NeedleTask needleTask = haystack == null ? NeedleTask.defaults() : NeedleTask.load(haystack, needles);
+
+        PrintWriter out = spec.commandLine().getOut();
+        try (LoadedModel loadedModel = LoadedModel.load(model, ModelOptions.DEFAULTS.withThreads(threads))) {
+            out.printf("%s, %d prompts extended to %d tokens, %d tokens compared, needle %s, on %s%n",
+                    model.getFileName(), loaded.size(), context, tokens, options.mode(), loadedModel.backendName());
+            out.println(EvalRow.tableHeader());
+            out.flush();
+            EvalReport report = new FidelityHarness(loadedModel, options).run(loaded, needleTask, row -> {
+                out.println(row.tableLine());
+                out.flush();
+            });
+            if (csv != null) {
+                report.writeCsv(csv);
+            }
+            if (plot != null) {
+                EvalChart.write(report, plot);
+            }
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,124 @@
+package dev.sift.engine.kv;
+
+import dev.sift.engine.backend.CpuKernels;
+
+/**
+ * What a {@link CompressionMethod} may look at to score one layer: the cache, the observation
+ * window's queries, and the shared scores computed from them on first use.
+ *
+ * <p>Entries {@code 0 … candidates(kvHead) − 1} of each KV head are the ones compression chooses
+ * among; the last {@code window} entries follow them and are always kept.
+ */
+public final class CompressionContext {
+
+    private final KvCache cache;
+    private final QueryWindow queries;
+    private final int layer;
+    private final CompressionOptions options;
+    private float[][] queryHeadScores;
+    private float[][] windowScores;
+
+    /**
+     * @param queries the recorded queries; may be {@code null} for methods that never ask for window scores
+     */
+    CompressionContext(KvCache cache, QueryWindow queries, int layer, CompressionOptions options) {
+        this.cache = cache;
+        this.queries = queries;
+        this.layer = layer;
+        this.options = options;
+    }
+
+    public int layer() {
+        return layer;
+    }
+
+    public int kvHeads() {
+        return cache.kvHeads();
+    }
+
+    /** Entries one KV head of this layer holds. */
+    public int length(int kvHead) {
+        return cache.length(layer, kvHead);
+    }
+
+    /** Entries of a KV head that compression chooses among: all but the window. */
+    public int candidates(int kvHead) {
+        return length(kvHead) - options.window();
+    }
+
+    /** The original token position of an entry. */
+    public int position(int kvHead, int entry) {
+        return cache.position(layer, kvHead, entry);
+    }
+
+    /**
+     * SnapKV's score of every candidate entry, per KV head: {@link #queryHeadScores} reduced over the
+     * consecutive query heads of each KV head's group with the configured {@link GroupAggregation}.
+     *
+     * @return {@code [kvHead][entry]}, computed once per layer
+     */
+    public float[][] windowScores() {
+        if (windowScores == null) {
+            float[][] perQueryHead = queryHeadScores();
+            windowScores = new float[kvHeads()][];
+            for (int g = 0; g < kvHeads(); g++) {
+                windowScores[g] = options.aggregation().reduce(perQueryHead, g, perQueryHead.length / kvHeads());
+            }
+        }
+        return windowScores;
+    }
+
+    /**
+     * For every query head, the attention its observation-window queries pay to each candidate entry
+     * of its KV head, averaged over the window and then pooled along the keys:
+     * {@code s_i = Pool_k(mean_t softmax(q_t K^T / √d + M)_i)}. The softmax runs over every entry,
+     * window included, in float32; the mask {@code M} hides entries at positions after the query's
+     * own (the causal mask inside the window). One window row is held at a time, never an
+     * {@code L × L} matrix.
+     *
+     * @return {@code [queryHead][entry]}, computed once per layer
+     * @throws IllegalStateException if no queries were recorded
+     */
+    public float[][] queryHeadScores() {
+        if (queryHeadScores == null) {
+            if (queries == null || queries.size(layer) == 0) {
+                throw new IllegalStateException("window scores need the recorded queries of layer " + layer);
+            }
+            queryHeadScores = new float[queries.heads()][];
+            for (int h = 0; h < queries.heads(); h++) {
+                queryHeadScores[h] = options.pooling().apply(windowAttention(h), options.poolingKernel());
+            }
+        }
+        return queryHeadScores;
+    }
+
+    /** Mean attention of the window's queries of one query head to each candidate entry of its KV head. */
+    private float[] windowAttention(int queryHead) {
+        int kvHead = queryHead / (queries.heads() / kvHeads());
+        int length = length(kvHead);
+        int headDim = cache.headDim();
+        float scale = (float) (1.0 / Math.sqrt(headDim));
+        // The window may hold more queries than asked for (a buffer sized for an earlier request).
+        int rows = Math.min(options.window(), queries.size(layer));
+        int firstRow = queries.size(layer) - rows;
+        float[] logits = new float[length];
+        float[] sum = new float[candidates(kvHead)];
+        for (int r = firstRow; r < firstRow + rows; r++) {
+            float[] q = queries.queries(layer, r);
+            int queryPosition = queries.position(layer, r);
+            for (int i = 0; i < length; i++) {
+                logits[i] = cache.position(layer, kvHead, i) <= queryPosition
+                        ? cache.keyDot(layer, kvHead, i, q, queryHead * headDim) * scale
+                        : Float.NEGATIVE_INFINITY;
+            }
+            CpuKernels.softmax(logits, length);
+            for (int i = 0; i < sum.length; i++) {
+                sum[i] += logits[i];
+            }
+        }
+        for (int i = 0; i < sum.length; i++) {
+            sum[i] /= rows;
+        }
+        return sum;
+    }
+}

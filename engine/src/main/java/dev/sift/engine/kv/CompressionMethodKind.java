@@ -1,0 +1,67 @@
+package dev.sift.engine.kv;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/**
+ * The compression methods by name. Adding a method is one {@link CompressionMethod} class and one
+ * value here.
+ */
+public enum CompressionMethodKind {
+
+    /** The full cache: nothing is dropped and nothing extra is computed. */
+    NONE("none", null),
+    /** Attention sinks plus the most recent tokens ({@link StreamingLlm}). */
+    STREAMING("streaming", new StreamingLlm()),
+    /** Observation-window attention, pooled, top-k per KV head ({@link SnapKv}). */
+    SNAPKV("snapkv", new SnapKv()),
+    /** SnapKV scores with budgets decreasing linearly with depth ({@link PyramidKv}). */
+    PYRAMIDKV("pyramidkv", new PyramidKv());
+
+    private final String label;
+    private final CompressionMethod method;
+
+    CompressionMethodKind(String label, CompressionMethod method) {
+        this.label = label;
+        this.method = method;
+    }
+
+    /** The name used on the command line and in configuration, e.g. {@code snapkv}. */
+    public String label() {
+        return label;
+    }
+
+    /**
+     * The method's scorer (methods are stateless and shared).
+     *
+     * @throws IllegalStateException for {@link #NONE}, which keeps the full cache and has no scorer
+     */
+    public CompressionMethod method() {
+        if (method == null) {
+            throw new IllegalStateException("'" + label + "' keeps the full cache and has no scorer");
+        }
+        return method;
+    }
+
+    /**
+     * The method named {@code text} (case-insensitive).
+     *
+     * @throws IllegalArgumentException naming the text and the known methods
+     */
+    public static CompressionMethodKind parse(String text) {
+        String name = text.strip().toLowerCase(Locale.ROOT);
+        for (CompressionMethodKind kind : values()) {
+            if (kind.label.equals(name)) {
+                return kind;
+            }
+        }
+        throw new IllegalArgumentException("compression method '" + text + "' is not one of: "
+                + Arrays.stream(values()).map(CompressionMethodKind::label).collect(Collectors.joining(", ")));
+    }
+
+    @Override
+    public String toString() {
+        return label;
+    }
+}

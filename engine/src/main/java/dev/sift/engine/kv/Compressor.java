@@ -1,0 +1,102 @@
+package dev.sift.engine.kv;
+
+import java.util.Comparator;
+import java.util.stream.IntStream;
+
+/**
+ * Compresses a {@link KvCache} to a budget with one {@link CompressionMethod}: the mechanics every
+ * method shares. For each layer it asks the method for scores, then each KV head keeps its first
+ * {@code sinks} entries, its last {@code window} entries and the highest-scoring entries between
+ * them up to the layer's budget, and the cache is compacted with {@link KvCache#retain}. Positions
+ * are kept, so generation continues at the original next position.
+ */
+public final class Compressor {
+
+    private final CompressionOptions options;
+    private final CompressionMethod method;
+    private final int budget;
+
+    /**
+     * @param options how to compress; not {@link CompressionOptions#NONE}
+     * @param tokens  tokens the sequence holds once the prompt is in, which a share budget
+     *                ({@code 10%}) is taken of
+     * @throws IllegalArgumentException if a budget in tokens is less than sinks + window
+     */
+    public Compressor(CompressionOptions options, int tokens) {
+        this.options = options;
+        this.method = options.method().method();
+        this.budget = options.budgetTokens(tokens);
+    }
+
+    /** Tokens each layer keeps on average, sinks and window included. */
+    public int budget() {
+        return budget;
+    }
+
+    /**
+     * Compresses the cache to the budget. Nothing happens while no (layer, KV head) holds more than
+     * the budget: a sequence shorter than the budget is not compressed.
+     *
+     * @param queries the observation window, recorded by the sequence that filled the cache
+     * @return whether entries were dropped
+     */
+    public boolean compress(KvCache cache, QueryWindow queries) {
+        int longest = 0;
+        for (int layer = 0; layer < cache.layers(); layer++) {
+            for (int head = 0; head < cache.kvHeads(); head++) {
+                longest = Math.max(longest, cache.length(layer, head));
+            }
+        }
+        if (longest <= budget) {
+            return false;
+        }
+        int[] layerBudgets = method.layerBudgets(cache.layers(), budget, options.reserved(), longest);
+        for (int layer = 0; layer < cache.layers(); layer++) {
+            CompressionContext context = new CompressionContext(cache, queries, layer, options);
+            float[][] scores = null;
+            for (int head = 0; head < cache.kvHeads(); head++) {
+                int length = cache.length(layer, head);
+                if (length > layerBudgets[layer]) {
+                    if (scores == null) {
+                        scores = method.scores(context);
+                    }
+                    if (scores[head].length != context.candidates(head)) {
+                        throw new IllegalStateException(options.method() + " scored " + scores[head].length
+                                + " entries of layer " + layer + " head " + head + ", expected " + context.candidates(head));
+                    }
+                    cache.retain(layer, head, select(scores[head], length, layerBudgets[layer], options.sinks(), options.window()));
+                }
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The entries one KV head keeps, in increasing order: {@code 0 … sinks − 1}, the
+     * {@code keep − sinks − window} highest-scoring entries between the sinks and the window (ties:
+     * the earlier entry), and the last {@code window} entries.
+     *
+     * @param scores one score per entry before the window ({@code length − window} of them)
+     * @param length entries held, more than {@code keep}
+     * @param keep   entries to keep, at least {@code sinks + window}
+     */
+    static int[] select(float[] scores, int length, int keep, int sinks, int window) {
+        int chosen = keep - sinks - window;
+        // A stable sort by descending score leaves tied entries in increasing order.
+        int[] middle = IntStream.range(sinks, length - window).boxed()
+                .sorted(Comparator.comparingDouble(entry -> -scores[entry]))
+                .limit(chosen)
+                .mapToInt(Integer::intValue)
+                .sorted()
+                .toArray();
+        int[] kept = new int[keep];
+        for (int i = 0; i < sinks; i++) {
+            kept[i] = i;
+        }
+        System.arraycopy(middle, 0, kept, sinks, chosen);
+        for (int i = 0; i < window; i++) {
+            kept[sinks + chosen + i] = length - window + i;
+        }
+        return kept;
+    }
+}

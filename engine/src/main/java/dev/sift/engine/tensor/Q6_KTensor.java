@@ -1,0 +1,124 @@
+package dev.sift.engine.tensor;
+
+import dev.sift.engine.gguf.TensorType;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * ggml's Q6_K: super-blocks of 256 elements in 210 bytes: 128 bytes {@code ql} of low nibbles, 64
+ * bytes {@code qh} of high bit pairs, 16 signed 8-bit sub-block scales {@code sc} (one per 16
+ * elements) and an F16 scale {@code d} at the end. Each half of 128 elements uses 64 bytes of
+ * {@code ql} and 32 of {@code qh}: for {@code l < 32}, its elements {@code l}, {@code l + 32},
+ * {@code l + 64} and {@code l + 96} take their low 4 bits from the low nibble of {@code ql[l]}, of
+ * {@code ql[l + 32]}, the high nibble of {@code ql[l]} and of {@code ql[l + 32]}, and their top 2
+ * bits from bits 0-1, 2-3, 4-5 and 6-7 of {@code qh[l]}. Element {@code i} with 6-bit quant
+ * {@code q} is {@code d * sc[i / 16] * (q - 32)}.
+ */
+public final class Q6_KTensor extends Tensor {
+
+    private static final int BLOCK = 256;
+    private static final int BLOCK_BYTES = 210;
+    private static final int QH_OFFSET = 128;
+    private static final int SCALES_OFFSET = 192;
+    private static final int D_OFFSET = 208;
+
+    Q6_KTensor(MemorySegment data, long size) {
+        super(data, size);
+    }
+
+    @Override
+    public TensorType type() {
+        return TensorType.Q6_K;
+    }
+
+    private int unsigned(long offset) {
+        return Byte.toUnsignedInt(data.get(ValueLayout.JAVA_BYTE, offset));
+    }
+
+    private int subScale(long base, int s) {
+        return data.get(ValueLayout.JAVA_BYTE, base + SCALES_OFFSET + s);
+    }
+
+    private float scale(long base) {
+        return Float.float16ToFloat(data.get(F16, base + D_OFFSET));
+    }
+
+    /**
+     * The 6-bit quant minus 32 of the element in quarter {@code quarter} (0-3) of a half whose low
+     * bits are in {@code qlByte} ({@code ql[l]} for quarters 0 and 2, {@code ql[l + 32]} for 1 and
+     * 3) and whose high bits are in {@code qhByte} ({@code qh[l]}).
+     */
+    private static int quant(int qlByte, int qhByte, int quarter) {
+        int low = (qlByte >>> (4 * (quarter / 2))) & 0xF;
+        int high = (qhByte >>> (2 * quarter)) & 3;
+        return (low | high << 4) - 32;
+    }
+
+    @Override
+    public float get(long index) {
+        long base = index / BLOCK * BLOCK_BYTES;
+        int i = (int) (index % BLOCK);
+        int half = i / 128;
+        int quarter = i % 128 / 32;
+        int l = i % 32;
+        int qlByte = unsigned(base + 64 * half + 32 * (quarter % 2) + l);
+        int q = quant(qlByte, unsigned(base + QH_OFFSET + 32 * half + l), quarter);
+        // ggml's order: (d * sc) * q
+        return scale(base) * subScale(base, i / 16) * q;
+    }
+
+    @Override
+    public void dequantize(long from, float[] out, int outOffset, int n) {
+        for (int b = 0; b < n / BLOCK; b++) {
+            long base = (from / BLOCK + b) * BLOCK_BYTES;
+            float d = scale(base);
+            for (int half = 0; half < 2; half++) {
+                int o = outOffset + b * BLOCK + 128 * half;
+                for (int l = 0; l < 32; l++) {
+                    int ql0 = unsigned(base + 64 * half + l);
+                    int ql1 = unsigned(base + 64 * half + 32 + l);
+                    int qh = unsigned(base + QH_OFFSET + 32 * half + l);
+                    int s = 8 * half + l / 16;
+                    out[o + l] = d * subScale(base, s) * quant(ql0, qh, 0);
+                    out[o + 32 + l] = d * subScale(base, s + 2) * quant(ql1, qh, 1);
+                    out[o + 64 + l] = d * subScale(base, s + 4) * quant(ql0, qh, 2);
+                    out[o + 96 + l] = d * subScale(base, s + 6) * quant(ql1, qh, 3);
+                }
+            }
+        }
+    }
+
+    /** Per sub-block of 16, {@code d * sc * sum((q - 32) * x)}. */
+    @Override
+    public float dot(long from, float[] x, int xOffset, int n) {
+        float sum = 0f;
+        for (int b = 0; b < n / BLOCK; b++) {
+            long base = (from / BLOCK + b) * BLOCK_BYTES;
+            float d = scale(base);
+            for (int half = 0; half < 2; half++) {
+                int xi = xOffset + b * BLOCK + 128 * half;
+                // the 16 elements l = 16g .. 16g + 15 of each quarter are sub-blocks s, s + 2, s + 4, s + 6
+                for (int g = 0; g < 2; g++) {
+                    float sum0 = 0f;
+                    float sum1 = 0f;
+                    float sum2 = 0f;
+                    float sum3 = 0f;
+                    for (int l = 16 * g; l < 16 * g + 16; l++) {
+                        int ql0 = unsigned(base + 64 * half + l);
+                        int ql1 = unsigned(base + 64 * half + 32 + l);
+                        int qh = unsigned(base + QH_OFFSET + 32 * half + l);
+                        sum0 += quant(ql0, qh, 0) * x[xi + l];
+                        sum1 += quant(ql1, qh, 1) * x[xi + 32 + l];
+                        sum2 += quant(ql0, qh, 2) * x[xi + 64 + l];
+                        sum3 += quant(ql1, qh, 3) * x[xi + 96 + l];
+                    }
+                    int s = 8 * half + g;
+                    sum += d * subScale(base, s) * sum0 + d * subScale(base, s + 2) * sum1
+                            + d * subScale(base, s + 4) * sum2 + d * subScale(base, s + 6) * sum3;
+                }
+            }
+        }
+        return sum;
+    }
+}

@@ -1,0 +1,173 @@
+package dev.sift.engine.tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * The super-block layout that ggml's Q4_K and Q5_K share, decoded here once for both.
+ *
+ * <p>A block of 256 elements is eight sub-blocks of 32. It starts with an F16 scale {@code d} and an
+ * F16 scale {@code dmin}, then 12 bytes packing a 6-bit scale {@code sc} and a 6-bit minimum
+ * {@code m} per sub-block (see {@link #pack}); Q5_K then has 32 bytes {@code qh} of fifth bits; both
+ * end with 128 bytes {@code qs} of nibbles. The elements come in four chunks of 64: byte {@code l} of
+ * chunk {@code c}'s 32 bytes of {@code qs} holds element {@code 64c + l} (sub-block {@code 2c}) in
+ * its low nibble and element {@code 64c + 32 + l} (sub-block {@code 2c + 1}) in its high nibble, and
+ * in Q5_K bit {@code s} of {@code qh[l]} is the fifth bit of element {@code l} of sub-block {@code s}.
+ * An element of sub-block {@code s} with quant {@code q} is {@code d * sc[s] * q - dmin * m[s]}.
+ */
+final class ScaleMinBlocks {
+
+    static final int BLOCK = 256;
+    static final int SUB_BLOCKS = 8;
+    static final int SUB_BLOCK = 32;
+    /** Bytes packing the eight scales and eight minimums. */
+    static final int SCALES_BYTES = 12;
+    /** Bytes of Q5_K's fifth bits. */
+    static final int QH_BYTES = 32;
+    /** Bytes of nibbles. */
+    static final int QS_BYTES = 128;
+    private static final int SCALES_OFFSET = 4;
+    private static final int NO_FIFTH_BITS = -1;
+
+    private final MemorySegment data;
+    private final int blockBytes;
+    private final int qhOffset;
+    private final int qsOffset;
+
+    private ScaleMinBlocks(MemorySegment data, boolean fifthBits) {
+        this.data = data;
+        this.qhOffset = fifthBits ? SCALES_OFFSET + SCALES_BYTES : NO_FIFTH_BITS;
+        this.qsOffset = SCALES_OFFSET + SCALES_BYTES + (fifthBits ? QH_BYTES : 0);
+        this.blockBytes = qsOffset + QS_BYTES;
+    }
+
+    /** Q4_K: 144 bytes a block, 4-bit quants. */
+    static ScaleMinBlocks q4K(MemorySegment data) {
+        return new ScaleMinBlocks(data, false);
+    }
+
+    /** Q5_K: 176 bytes a block, 4-bit quants plus a fifth bit each from {@code qh}. */
+    static ScaleMinBlocks q5K(MemorySegment data) {
+        return new ScaleMinBlocks(data, true);
+    }
+
+    /**
+     * Packs eight 6-bit scales and minimums into 12 bytes, the inverse of ggml's
+     * {@code get_scale_min_k4}: sub-blocks 0-3 keep their scale and minimum whole in bytes
+     * {@code j} and {@code j + 4}; sub-blocks 4-7 have their low 4 bits of scale and minimum in
+     * byte {@code j + 4}'s two nibbles and their top 2 bits in the spare top bits of bytes
+     * {@code j - 4} (scale) and {@code j} (minimum).
+     */
+    static byte[] pack(int[] scales, int[] mins) {
+        byte[] q = new byte[SCALES_BYTES];
+        for (int j = 0; j < SUB_BLOCKS; j++) {
+            if (j < 4) {
+                q[j] = (byte) scales[j];
+                q[j + 4] = (byte) mins[j];
+            } else {
+                q[j + 4] = (byte) ((scales[j] & 0xF) | (mins[j] & 0xF) << 4);
+                q[j - 4] |= (byte) ((scales[j] >>> 4) << 6);
+                q[j] |= (byte) ((mins[j] >>> 4) << 6);
+            }
+        }
+        return q;
+    }
+
+    /** The 6-bit scale of sub-block {@code j} of the block at byte {@code base} (see {@link #pack}). */
+    private int scale(long base, int j) {
+        return j < 4
+                ? scalesByte(base, j) & 63
+                : (scalesByte(base, j + 4) & 0xF) | (scalesByte(base, j - 4) >>> 6) << 4;
+    }
+
+    /** The 6-bit minimum of sub-block {@code j} of the block at byte {@code base} (see {@link #pack}). */
+    private int min(long base, int j) {
+        return j < 4
+                ? scalesByte(base, j + 4) & 63
+                : (scalesByte(base, j + 4) >>> 4) | (scalesByte(base, j) >>> 6) << 4;
+    }
+
+    private int scalesByte(long base, int i) {
+        return unsigned(base + SCALES_OFFSET + i);
+    }
+
+    private int unsigned(long offset) {
+        return Byte.toUnsignedInt(data.get(ValueLayout.JAVA_BYTE, offset));
+    }
+
+    private float half(long offset) {
+        return Float.float16ToFloat(data.get(Tensor.F16, offset));
+    }
+
+    /** Byte {@code l} of {@code qh} shifted so that bit 0 is chunk {@code c}'s low sub-block's; 0 for Q4_K. */
+    private int fifthBits(long base, int c, int l) {
+        return qhOffset == NO_FIFTH_BITS ? 0 : unsigned(base + qhOffset + l) >>> (2 * c);
+    }
+
+    float get(long index) {
+        long base = index / BLOCK * blockBytes;
+        int i = (int) (index % BLOCK);
+        int sub = i / SUB_BLOCK;
+        int c = sub / 2;
+        int l = i % SUB_BLOCK;
+        int high = sub % 2;
+        int q = ((unsigned(base + qsOffset + SUB_BLOCK * c + l) >>> (4 * high)) & 0xF)
+                | ((fifthBits(base, c, l) >>> high) & 1) << 4;
+        // ggml's order: (d * sc) * q - dmin * m
+        return half(base) * scale(base, sub) * q - half(base + 2) * min(base, sub);
+    }
+
+    void dequantize(long from, float[] out, int outOffset, int n) {
+        for (int b = 0; b < n / BLOCK; b++) {
+            long base = (from / BLOCK + b) * blockBytes;
+            float d = half(base);
+            float dmin = half(base + 2);
+            for (int c = 0; c < SUB_BLOCKS / 2; c++) {
+                float d1 = d * scale(base, 2 * c);
+                float m1 = dmin * min(base, 2 * c);
+                float d2 = d * scale(base, 2 * c + 1);
+                float m2 = dmin * min(base, 2 * c + 1);
+                int o = outOffset + b * BLOCK + 2 * SUB_BLOCK * c;
+                for (int l = 0; l < SUB_BLOCK; l++) {
+                    int bits = unsigned(base + qsOffset + SUB_BLOCK * c + l);
+                    int fifth = fifthBits(base, c, l);
+                    out[o + l] = d1 * ((bits & 0xF) | (fifth & 1) << 4) - m1;
+                    out[o + SUB_BLOCK + l] = d2 * ((bits >>> 4) | (fifth & 2) << 3) - m2;
+                }
+            }
+        }
+    }
+
+    /**
+     * Per sub-block, {@code d * sc * sum(q * x) - dmin * m * sum(x)}: the minimum needs only the sum
+     * of the inputs, so nothing is decoded to floats.
+     */
+    float dot(long from, float[] x, int xOffset, int n) {
+        float sum = 0f;
+        for (int b = 0; b < n / BLOCK; b++) {
+            long base = (from / BLOCK + b) * blockBytes;
+            float d = half(base);
+            float dmin = half(base + 2);
+            for (int c = 0; c < SUB_BLOCKS / 2; c++) {
+                int xi = xOffset + b * BLOCK + 2 * SUB_BLOCK * c;
+                float lowQuantSum = 0f;
+                float lowInputSum = 0f;
+                float highQuantSum = 0f;
+                float highInputSum = 0f;
+                for (int l = 0; l < SUB_BLOCK; l++) {
+                    int bits = unsigned(base + qsOffset + SUB_BLOCK * c + l);
+                    int fifth = fifthBits(base, c, l);
+                    float low = x[xi + l];
+                    float high = x[xi + SUB_BLOCK + l];
+                    lowQuantSum += ((bits & 0xF) | (fifth & 1) << 4) * low;
+                    lowInputSum += low;
+                    highQuantSum += ((bits >>> 4) | (fifth & 2) << 3) * high;
+                    highInputSum += high;
+                }
+                sum += d * scale(base, 2 * c) * lowQuantSum - dmin * min(base, 2 * c) * lowInputSum
+                        + d * scale(base, 2 * c + 1) * highQuantSum - dmin * min(base, 2 * c + 1) * highInputSum;
+            }
+        }
+        return sum;
+    }
+}

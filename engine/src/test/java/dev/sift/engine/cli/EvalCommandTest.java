@@ -1,0 +1,60 @@
+package dev.sift.engine.cli;
+
+import dev.sift.engine.SharedModels;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class EvalCommandTest {
+
+    private record Run(int exitCode, String out, String err) {
+    }
+
+    private static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cli = SiftCli.commandLine();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        int exitCode = cli.execute(args);
+        return new Run(exitCode, out.toString(), err.toString());
+    }
+
+    @Test
+    void printsTheTableAndWritesCsvAndPlot(@TempDir Path dir) throws IOException {
+        Path prompts = Files.writeString(dir.resolve("prompts.txt"), "Once upon a time");
+        Path csv = dir.resolve("out.csv");
+        Path plot = dir.resolve("out.png");
+        Run run = run("eval", "--model", SharedModels.model("stories260K.gguf").toString(), "--prompts", prompts.toString(),
+                "--methods", "none,streaming", "--budgets", "40", "--tokens", "4", "--context", "60", "--depths", "100",
+                "--mode", "query-agnostic", "--threads", "1", "--csv", csv.toString(), "--plot", plot.toString());
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains("1 prompts extended to 60 tokens, 4 tokens compared, needle query-agnostic")
+                .containsPattern("\nmethod +budget +agreement +kl +needle +kv_bytes +ratio +prefill_ms +decode_tok_s\n")
+                .containsPattern("\nnone +full +1\\.000 ")
+                .containsPattern("\nstreaming +40 ");
+        assertThat(Files.readAllLines(csv)).hasSize(3);
+        assertThat(Files.size(plot)).isPositive();
+    }
+
+    @Test
+    void badOptionsAreNamed(@TempDir Path dir) throws IOException {
+        Path prompts = Files.writeString(dir.resolve("prompts.txt"), "Hello");
+        String model = SharedModels.model("stories260K.gguf").toString();
+        assertThat(run("eval", "--model", model, "--prompts", prompts.toString(), "--budgets", "lots").err())
+                .startsWith("error: budget 'lots' is neither a token count");
+        assertThat(run("eval", "--model", model, "--prompts", prompts.toString(), "--methods", "h2o").err())
+                .startsWith("error: compression method 'h2o' is not one of: none, streaming, snapkv, pyramidkv");
+        assertThat(run("eval", "--model", model, "--prompts", prompts.toString(), "--budgets", "8").err())
+                .startsWith("error: budget 8 is less than the 4 sinks + 32 window tokens");
+    }
+}

@@ -1,0 +1,70 @@
+package dev.sift.engine.kv;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ArrayKvCacheTest {
+
+    private static ArrayKvCache filled(int tokens) {
+        ArrayKvCache cache = new ArrayKvCache(1, 2, 2, 1000);
+        for (int p = 0; p < tokens; p++) {
+            cache.append(0, p, new float[]{p, -p, 10 * p, -10 * p}, new float[]{p + 0.5f, 0, 0, 0});
+        }
+        return cache;
+    }
+
+    @Test
+    void retainKeepsEntriesWithTheirPositionsAndFreesTheRest() {
+        ArrayKvCache cache = filled(10);
+        cache.retain(0, 1, new int[]{0, 4, 9});
+
+        assertThat(cache.length(0, 0)).isEqualTo(10);
+        assertThat(cache.length(0, 1)).isEqualTo(3);
+        float[] key = new float[2];
+        cache.readKey(0, 1, 1, key, 0);
+        assertThat(key).containsExactly(40f, -40f);
+        assertThat(cache.position(0, 1, 2)).isEqualTo(9);
+        // Head 0 still holds its 64-entry block; head 1 exactly its 3 entries.
+        assertThat(cache.keyValueBytes()).isEqualTo((64L + 3) * 2 * 2 * Float.BYTES);
+        assertThat(cache.allocatedBytes()).isEqualTo(cache.keyValueBytes() + (64L + 3) * Integer.BYTES);
+
+        assertThatThrownBy(() -> cache.retain(0, 1, new int[]{2, 1})).hasMessageContaining("strictly increasing");
+        assertThatThrownBy(() -> cache.retain(0, 1, new int[]{3})).hasMessageContaining("below 3");
+    }
+
+    @Test
+    void reserveMakesRoomForExactlyTheEntriesAsked() {
+        ArrayKvCache cache = filled(0);
+        cache.reserve(100);
+        assertThat(cache.keyValueBytes()).isEqualTo(100L * 2 * 2 * 2 * Float.BYTES);
+        for (int p = 0; p < 100; p++) {
+            cache.append(0, p, new float[4], new float[4]);
+        }
+        assertThat(cache.keyValueBytes()).isEqualTo(100L * 2 * 2 * 2 * Float.BYTES);
+    }
+
+    @Test
+    void theDefaultByteCountIsTheEntriesHeldInFloat32() {
+        ArrayKvCache cache = filled(5);
+        KvCache view = new KvCache() {
+            // Only what the default needs; a backend cache that stores elsewhere would look like this.
+            public int layers() { return cache.layers(); }
+            public int kvHeads() { return cache.kvHeads(); }
+            public int headDim() { return cache.headDim(); }
+            public int capacity() { return cache.capacity(); }
+            public int length(int layer, int kvHead) { return cache.length(layer, kvHead); }
+            public int position(int layer, int kvHead, int entry) { return cache.position(layer, kvHead, entry); }
+            public void append(int layer, int position, float[] keys, float[] values) { }
+            public float keyDot(int layer, int kvHead, int entry, float[] query, int queryOffset) { return 0; }
+            public void addWeightedValue(int layer, int kvHead, int entry, float weight, float[] out, int outOffset) { }
+            public void readKey(int layer, int kvHead, int entry, float[] out, int outOffset) { }
+            public void readValue(int layer, int kvHead, int entry, float[] out, int outOffset) { }
+            public void retain(int layer, int kvHead, int[] entries) { }
+            public void clear() { }
+            public long allocatedBytes() { return 0; }
+        };
+        assertThat(view.keyValueBytes()).isEqualTo(5L * 2 * 2 * 2 * Float.BYTES);
+    }
+}

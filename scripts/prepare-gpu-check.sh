@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Prepares, on a build machine (JDK 25, Maven's local repository, ../shared beside the checkout),
+# what scripts/gpu-check.sh needs on the GPU machine, which has neither a JDK nor Maven:
+#   engine/target/classes, engine/target/test-classes  compiled engine and tests
+#   engine/target/device-lib                           the jars the CUDA checks load + JUnit's console launcher
+#   .jre                                               a jlinked Java 25 runtime (../shared/scripts/jre-for-device.sh)
+#   .models                                            the shared test models the CUDA tests read
+# and prints their sizes against the 64 MiB carry limit and the carry list.
+#
+# Usage (from anywhere): scripts/prepare-gpu-check.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+JAVA_HOME=$(bin/find-jdk25)
+export JAVA_HOME
+lib=engine/target/device-lib
+shared_models=${SIFT_SHARED_MODELS:-../shared/models}
+
+echo "== compiling and collecting dependencies (offline)"
+rm -rf "$lib"
+./mvnw -o -q -B -pl engine test-compile dependency:copy-dependencies -DincludeScope=test -DoutputDirectory=target/device-lib
+
+# The console launcher must match the JUnit Platform the tests were compiled against.
+platform=$(ls "$lib" | sed -n 's/^junit-platform-engine-\(.*\)\.jar$/\1/p')
+[[ -n "$platform" ]] || { echo "no junit-platform-engine jar in $lib" >&2; exit 1; }
+console=org.junit.platform:junit-platform-console-standalone:$platform
+if ! ./mvnw -o -q -B -N dependency:copy -Dartifact="$console" -DoutputDirectory="$PWD/$lib" 2>/dev/null; then
+  echo "== fetching $console from Maven Central"
+  ./mvnw -q -B -N dependency:copy -Dartifact="$console" -DoutputDirectory="$PWD/$lib"
+fi
+# Only what the CUDA tests and CudaSpeedCheck load: JCuda, AssertJ and the launcher (which bundles
+# JUnit). The engine classes they use (GGUF, tensors, model, KV cache, CPU kernels) need no library;
+# the rest (jinjava and its Guava/Jackson, picocli, XChart, ...) would not fit the carry limit
+# beside the runtime.
+for jar in "$lib"/*.jar; do
+  case $(basename "$jar") in
+    jcuda-*.jar | assertj-core-*.jar | junit-platform-console-standalone-*.jar) ;;
+    *) rm "$jar" ;;
+  esac
+done
+# JCuda's natives jar also holds its runtime-API, NVRTC and nvPTXCompiler bindings (26 MB unpacked);
+# the driver API needs only libJCudaDriver.
+zip -q -d "$lib"/jcuda-natives-*.jar 'lib/libJNvPTXCompiler-*' 'lib/libJNvrtc-*' 'lib/libJCudaRuntime-*'
+
+echo "== Java runtime"
+# Without java.xml (4 MB): the console launcher then writes no XML reports, only its tree to the log.
+../shared/scripts/jre-for-device.sh
+
+echo "== models"
+rm -rf .models
+mkdir -p .models/synthetic
+cp "$shared_models/stories260K.gguf" .models/
+for arch in llama llama3 qwen2 qwen3; do
+  for type in f32 f16 q8_0 q4_0; do
+    cp "$shared_models/synthetic/tiny-$arch-$type.gguf" .models/synthetic/
+  done
+done
+grep -qx '/.models/' .git/info/exclude 2>/dev/null || echo '/.models/' >> .git/info/exclude
+
+echo "== sizes (limit: 64 MiB for the working tree and the carried paths together)"
+carry=(.jre .models engine/target/classes engine/target/test-classes "$lib")
+du -sh "${carry[@]}"
+ls "$lib" | sed 's/^/  /'
+tree=$(git ls-files -co --exclude-standard -z | du -cb --files0-from=- | tail -1 | cut -f1)
+total=$(( $(du -cb "${carry[@]}" | tail -1 | cut -f1) + tree ))
+echo "working tree: $((tree / 1024)) KiB; total: $((total / 1024 / 1024)) MiB ($total bytes)"
+if (( total > 64 * 1024 * 1024 )); then
+  echo "WARNING: over the 64 MiB carry limit" >&2
+fi
+printf 'carry: ['; printf '"%s", ' "${carry[@]}" | sed 's/, $//'; printf ']\n'
+echo 'command: bash scripts/gpu-check.sh'

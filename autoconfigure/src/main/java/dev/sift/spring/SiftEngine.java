@@ -1,7 +1,12 @@
 package dev.sift.spring;
 
+import dev.sift.engine.chat.ChatTemplate;
+import dev.sift.engine.chat.Conversation;
+import dev.sift.engine.generation.GenerationListener;
+import dev.sift.engine.generation.GenerationRequest;
 import dev.sift.engine.generation.LoadedModel;
 import dev.sift.engine.generation.ModelOptions;
+import dev.sift.engine.kv.CompressionOptions;
 import dev.sift.engine.sampling.SamplingOptions;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -9,6 +14,8 @@ import org.apache.commons.logging.LogFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * The application's one local model: located, loaded (at startup or on first use) and shared by
@@ -18,9 +25,15 @@ public class SiftEngine implements AutoCloseable {
 
     private static final Log log = LogFactory.getLog(SiftEngine.class);
 
+    /** Conversations whose caches are kept between turns; the least recently used is closed first. */
+    private static final int MAX_CONVERSATIONS = 32;
+
     private final SiftProperties properties;
+    private final CompressionOptions compression;
     private final Object lock = new Object();
+    private final Map<String, Conversation> conversations = new LinkedHashMap<>(16, 0.75f, true);
     private volatile LoadedModel model;
+    private volatile ChatTemplate template;
     private volatile boolean closed;
 
     /**
@@ -31,6 +44,7 @@ public class SiftEngine implements AutoCloseable {
     public SiftEngine(SiftProperties properties) {
         SiftPropertiesValidator.validate(properties);
         this.properties = properties;
+        this.compression = SiftPropertiesValidator.compression(properties.getCompression());
         if (properties.getModel().getLoad() == SiftProperties.Load.EAGER) {
             model();
         }
@@ -47,7 +61,9 @@ public class SiftEngine implements AutoCloseable {
                 throw new IllegalStateException("the Sift engine is closed");
             }
             if (model == null) {
-                model = load();
+                LoadedModel fresh = load();
+                template = ChatTemplate.fromGguf(fresh.file());
+                model = fresh;
             }
             return model;
         }
@@ -58,7 +74,7 @@ public class SiftEngine implements AutoCloseable {
         Path file = ModelLocator.locate(settings);
         long start = System.nanoTime();
         try {
-            LoadedModel loaded = LoadedModel.load(file, new ModelOptions(settings.getThreads(), settings.getContextLength()));
+            LoadedModel loaded = LoadedModel.load(file, new ModelOptions(settings.getThreads(), settings.getContextLength(), compression));
             log.info(String.format("Loaded %s (%s, %d layers, context %d) on %s in %d ms", file.getFileName(),
                     loaded.config().architecture(), loaded.config().layers(),
                     settings.getContextLength() == 0 ? loaded.config().contextLength() : settings.getContextLength(),
@@ -67,6 +83,51 @@ public class SiftEngine implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the model file " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Answers a chat request, streaming the reply's text to {@code listener}. Requests with a
+     * conversation id continue that conversation's KV cache; others get a fresh one.
+     */
+    public Conversation.ChatReply chat(SiftChatRequest request, GenerationListener listener) {
+        LoadedModel loaded = model();
+        GenerationRequest settings = GenerationRequest.tokens()
+                .withSampling(request.sampling())
+                .withMaxTokens(request.maxTokens())
+                .withStopSequences(request.stop())
+                .withCompression(request.compression());
+        if (request.conversationId() == null) {
+            try (Conversation conversation = new Conversation(loaded, template, loaded.newSession())) {
+                return conversation.reply(request.messages(), request.tools(), settings, listener);
+            }
+        }
+        Conversation conversation = conversation(loaded, request.conversationId());
+        synchronized (conversation) {
+            return conversation.reply(request.messages(), request.tools(), settings, listener);
+        }
+    }
+
+    private Conversation conversation(LoadedModel loaded, String id) {
+        synchronized (conversations) {
+            Conversation conversation = conversations.get(id);
+            if (conversation == null) {
+                conversation = new Conversation(loaded, template, loaded.newSession());
+                conversations.put(id, conversation);
+                if (conversations.size() > MAX_CONVERSATIONS) {
+                    Map.Entry<String, Conversation> eldest = conversations.entrySet().iterator().next();
+                    conversations.remove(eldest.getKey());
+                    synchronized (eldest.getValue()) {
+                        eldest.getValue().close();
+                    }
+                }
+            }
+            return conversation;
+        }
+    }
+
+    /** The compression defaults from {@code sift.compression.*}. */
+    public CompressionOptions defaultCompression() {
+        return compression;
     }
 
     /** Whether the model has been loaded. */
@@ -100,6 +161,10 @@ public class SiftEngine implements AutoCloseable {
     public void close() {
         synchronized (lock) {
             closed = true;
+            synchronized (conversations) {
+                conversations.values().forEach(Conversation::close);
+                conversations.clear();
+            }
             if (model != null) {
                 model.close();
                 model = null;

@@ -1,5 +1,12 @@
 package dev.sift.spring;
 
+import dev.sift.engine.kv.Budget;
+import dev.sift.engine.kv.CompressionMethodKind;
+import dev.sift.engine.kv.CompressionOptions;
+
+import java.util.Arrays;
+import java.util.stream.Collectors;
+
 /**
  * Checks {@code sift.*} values before anything is loaded, so a mistake fails startup with a message
  * naming the property rather than surfacing later inside the engine.
@@ -9,7 +16,41 @@ final class SiftPropertiesValidator {
     private SiftPropertiesValidator() {
     }
 
+    /**
+     * The compression defaults from {@code sift.compression.*}.
+     *
+     * @throws InvalidSiftPropertyException naming the property at fault
+     */
+    static CompressionOptions compression(SiftProperties.Compression compression) {
+        CompressionMethodKind method;
+        try {
+            method = CompressionMethodKind.parse(compression.getMethod());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidSiftPropertyException("sift.compression.method", compression.getMethod(), e.getMessage(),
+                    Arrays.stream(CompressionMethodKind.values()).map(CompressionMethodKind::label)
+                            .collect(Collectors.joining(", ")));
+        }
+        Budget budget;
+        try {
+            budget = Budget.parse(compression.getBudget());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidSiftPropertyException("sift.compression.budget", compression.getBudget(), e.getMessage(),
+                    "a positive token count such as 2048, or a share of the prompt such as 10%");
+        }
+        atLeast("sift.compression.sinks", compression.getSinks(), 0, "0 or a positive token count");
+        atLeast("sift.compression.window", compression.getWindow(), 1, "a positive token count such as 32");
+        CompressionOptions options = CompressionOptions.of(method, budget).withSinks(compression.getSinks())
+                .withWindow(compression.getWindow());
+        if (budget instanceof Budget.Tokens tokens && tokens.count() < options.reserved()) {
+            throw new InvalidSiftPropertyException("sift.compression.budget", compression.getBudget(),
+                    "less than the sinks + window (" + options.reserved() + ") every layer keeps",
+                    "a token count of at least " + options.reserved() + ", or a share such as 10%");
+        }
+        return options;
+    }
+
     static void validate(SiftProperties properties) {
+        compression(properties.getCompression());
         ModelLocator.validate(properties.getModel());
         SiftProperties.Model model = properties.getModel();
         atLeast("sift.model.context-length", model.getContextLength(), 0, "0 (the model's) or a positive token count");

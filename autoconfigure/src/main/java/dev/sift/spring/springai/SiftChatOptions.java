@@ -23,14 +23,16 @@ public class SiftChatOptions extends DefaultToolCallingChatOptions {
     private final Double repeatPenalty;
     private final String conversationId;
 
-    protected SiftChatOptions(Builder<?> b) {
-        super(b.toolCallbacks, b.toolContext, b.model, b.frequencyPenalty, b.maxTokens, b.presencePenalty,
-                b.stopSequences, b.temperature, b.topK, b.topP);
-        this.compressionMethod = b.compressionMethod;
-        this.compressionBudget = b.compressionBudget;
-        this.seed = b.seed;
-        this.repeatPenalty = b.repeatPenalty;
-        this.conversationId = b.conversationId;
+    protected SiftChatOptions(DefaultToolCallingChatOptions portable, String compressionMethod, String compressionBudget,
+                              Long seed, Double repeatPenalty, String conversationId) {
+        super(portable.getToolCallbacks(), portable.getToolContext(), portable.getModel(),
+                portable.getFrequencyPenalty(), portable.getMaxTokens(), portable.getPresencePenalty(),
+                portable.getStopSequences(), portable.getTemperature(), portable.getTopK(), portable.getTopP());
+        this.compressionMethod = compressionMethod;
+        this.compressionBudget = compressionBudget;
+        this.seed = seed;
+        this.repeatPenalty = repeatPenalty;
+        this.conversationId = conversationId;
     }
 
     public static Builder<?> builder() {
@@ -135,7 +137,8 @@ public class SiftChatOptions extends DefaultToolCallingChatOptions {
 
         @Override
         public SiftChatOptions build() {
-            return new SiftChatOptions(this);
+            return new SiftChatOptions((DefaultToolCallingChatOptions) super.build(), compressionMethod,
+                    compressionBudget, seed, repeatPenalty, conversationId);
         }
     }
 

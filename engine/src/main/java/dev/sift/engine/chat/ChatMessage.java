@@ -39,14 +39,17 @@ public record ChatMessage(String role, String content, List<ToolCall> toolCalls,
         }
     }
 
+    /** A system message (instructions for the whole conversation). */
     public static ChatMessage system(String content) {
         return new ChatMessage("system", content, List.of(), null, null);
     }
 
+    /** A user turn. */
     public static ChatMessage user(String content) {
         return new ChatMessage("user", content, List.of(), null, null);
     }
 
+    /** An assistant reply without tool calls. */
     public static ChatMessage assistant(String content) {
         return new ChatMessage("assistant", content, List.of(), null, null);
     }

@@ -121,7 +121,8 @@ final class JinjaExpressionLexer {
     }
 
     private void skipDigits() {
-        while (position < source.length() && (Character.isDigit(source.charAt(position)) || source.charAt(position) == '_')) {
+        while (position < source.length()
+                && (Character.isDigit(source.charAt(position)) || source.charAt(position) == '_')) {
             position++;
         }
     }

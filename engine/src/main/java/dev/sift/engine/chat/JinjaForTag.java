@@ -47,14 +47,15 @@ final class JinjaForTag extends ForTag {
         List<Token> tokens = JinjaExpressionLexer.tokenize(varsAndExpression.getRight());
         int filterStart = loopFilterStart(tokens);
         List<Token> sequence = tokens.subList(0, filterStart < 0 ? tokens.size() : filterStart);
-        if (join(sequence).isBlank()) {
+        String expression = join(sequence);
+        if (expression.isBlank()) {
             throw new ChatTemplateException("for loop without a sequence: " + tagNode.getMaster().getImage());
         }
-        Object value = interpreter.resolveELExpression(join(sequence), tagNode.getLineNumber());
+        Object value = interpreter.resolveELExpression(expression, tagNode.getLineNumber());
         if (value == null && !isVariable(sequence)) {
             return "";
         }
-        List<Object> items = items(value, join(sequence));
+        List<Object> items = items(value, expression);
         if (filterStart >= 0) {
             String condition = join(tokens.subList(filterStart + 1, tokens.size()));
             items = kept(items, condition, loopVars, tagNode, interpreter);
@@ -88,6 +89,7 @@ final class JinjaForTag extends ForTag {
         return tokens.stream().map(Token::text).collect(Collectors.joining());
     }
 
+    /** The items a sequence yields; the errors word themselves as huggingface.js's do. */
     private static List<Object> items(Object sequence, String expression) {
         List<Object> items = new ArrayList<>();
         switch (sequence) {
@@ -129,7 +131,8 @@ final class JinjaForTag extends ForTag {
         Loop loop = new Loop(items);
         try (InterpreterScopeClosable _ = interpreter.enterScope()) {
             interpreter.getContext().put(LOOP, loop);
-            LengthLimitingStringBuilder out = new LengthLimitingStringBuilder(interpreter.getConfig().getMaxOutputSize());
+            LengthLimitingStringBuilder out =
+                    new LengthLimitingStringBuilder(interpreter.getConfig().getMaxOutputSize());
             while (loop.hasNext()) {
                 bind(loopVars, interpreter.wrap(loop.next()), interpreter.getContext());
                 for (Node child : tagNode.getChildren()) {
@@ -157,7 +160,8 @@ final class JinjaForTag extends ForTag {
                     + loopVars);
         };
         if (values.size() != loopVars.size()) {
-            throw new ChatTemplateException("cannot unpack " + values.size() + " values into loop variables " + loopVars);
+            throw new ChatTemplateException("cannot unpack " + values.size() + " values into loop variables "
+                    + loopVars);
         }
         for (int i = 0; i < values.size(); i++) {
             context.put(loopVars.get(i), values.get(i));

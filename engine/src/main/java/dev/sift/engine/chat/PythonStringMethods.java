@@ -22,8 +22,8 @@ import jinjava.javax.el.ELResolver;
  */
 final class PythonStringMethods extends ELResolver {
 
-    private static final Set<String> METHODS =
-            Set.of("strip", "lstrip", "rstrip", "startswith", "endswith", "split", "replace", "upper", "lower", "title");
+    private static final Set<String> METHODS = Set.of(
+            "strip", "lstrip", "rstrip", "startswith", "endswith", "split", "replace", "upper", "lower", "title");
 
     private final long maxLength;
 

@@ -88,6 +88,14 @@ final class EvalCommand implements Callable<Integer> {
             description = "GQA aggregation over a group's query heads: mean or max (default: ${DEFAULT-VALUE}).")
     String aggregation;
 
+    @Option(names = "--prefill-chunk", defaultValue = "0",
+            description = "Compress after every N prompt tokens; 0 = once, after the prompt (default).")
+    int prefillChunk;
+
+    @Option(names = "--decode-interval", defaultValue = "0",
+            description = "Compress again after every N generated tokens; 0 = never (default).")
+    int decodeInterval;
+
     @Option(names = "--csv", description = "Also write the table as CSV to this file.")
     Path csv;
 
@@ -103,7 +111,8 @@ final class EvalCommand implements Callable<Integer> {
             throw new IllegalArgumentException("give --haystack and --needles together, or neither for the defaults");
         }
         CompressionOptions compression = CompressionOptions.NONE.withSinks(sinks).withWindow(window)
-                .withPooling(Pooling.parse(pooling), kernel).withAggregation(GroupAggregation.parse(aggregation));
+                .withPooling(Pooling.parse(pooling), kernel).withAggregation(GroupAggregation.parse(aggregation))
+                .withPrefillChunk(prefillChunk).withDecodeInterval(decodeInterval);
         EvalOptions options = new EvalOptions(methods.stream().map(CompressionMethodKind::parse).toList(),
                 budgets.stream().map(Budget::parse).toList(), compression, tokens, context, EvalMode.parse(mode), depths);
         List<EvalPrompt> loaded = EvalPrompt.load(prompts);
@@ -111,8 +120,9 @@ final class EvalCommand implements Callable<Integer> {
 
         PrintWriter out = spec.commandLine().getOut();
         try (LoadedModel loadedModel = LoadedModel.load(model, ModelOptions.DEFAULTS.withThreads(threads))) {
-            out.printf("%s, %d prompts extended to %d tokens, %d tokens compared, needle %s, on %s%n",
-                    model.getFileName(), loaded.size(), context, tokens, options.mode(), loadedModel.backendName());
+            out.printf("%s, %d prompt%s extended to %d tokens, %d tokens compared, needle %s, on %s%n",
+                    model.getFileName(), loaded.size(), loaded.size() == 1 ? "" : "s", context, tokens, options.mode(),
+                    loadedModel.backendName());
             out.println(EvalRow.tableHeader());
             out.flush();
             EvalReport report = new FidelityHarness(loadedModel, options).run(loaded, needleTask, row -> {

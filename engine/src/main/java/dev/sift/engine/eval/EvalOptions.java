@@ -43,6 +43,9 @@ public record EvalOptions(List<CompressionMethodKind> methods, List<Budget> budg
             throw new IllegalArgumentException("tokens must be positive and context tokens 0 or more, got " + tokens
                     + " and " + contextTokens);
         }
+        if (depths.stream().anyMatch(depth -> depth < 0 || depth > 100)) {
+            throw new IllegalArgumentException("needle depths must be between 0 and 100 percent, got " + depths);
+        }
         // A budget too small for sinks + window fails now, not after the references were computed.
         budgets.forEach(budget -> compression.withBudget(budget).budgetTokens(contextTokens));
     }

@@ -118,9 +118,6 @@ public final class NeedleTask {
         List<Case> cases = new ArrayList<>();
         for (Needle needle : needles) {
             for (int depth : depths) {
-                if (depth < 0 || depth > 100) {
-                    throw new IllegalArgumentException("needle depth must be between 0 and 100 percent, got " + depth);
-                }
                 List<String> text = new ArrayList<>(hay);
                 text.add(Math.round(depth / 100f * hay.size()), needle.sentence());
                 cases.add(new Case(needle, depth, tokenizer.encode(String.join(" ", text), true, false),

@@ -35,22 +35,14 @@ enum PreTokenizer {
     GPT2(PreTokenizer::gpt2),
 
     /** StarCoder and SmolLM: every digit alone ({@code \p{N}}), then GPT-2's expression. */
-    STARCODER(
-            (cps, start, end, cuts) -> runs(cps, start, end, PreTokenizer::isNumber, 1, cuts),
-            PreTokenizer::gpt2),
+    STARCODER(PreTokenizer::eachNumber, PreTokenizer::gpt2),
 
     /**
      * llama.cpp's fallback when a file names no pre-tokenizer: {@code [\p{P}\$\+<=>\^~\|]+}, GPT-2's
      * expression, {@code \p{N}+}, then {@code [0-9][0-9][0-9]}.
      */
-    DEFAULT(
-            (cps, start, end, cuts) -> runs(cps, start, end, PreTokenizer::isDefaultPunctuation, ANY, cuts),
-            PreTokenizer::gpt2,
-            (cps, start, end, cuts) -> runs(cps, start, end, PreTokenizer::isNumber, ANY, cuts),
+    DEFAULT(PreTokenizer::punctuationRuns, PreTokenizer::gpt2, PreTokenizer::numberRuns,
             PreTokenizer::asciiDigitTriples);
-
-    /** No limit on the length of a run. */
-    private static final int ANY = Integer.MAX_VALUE;
 
     /** One expression: cuts the piece {@code cps[start..end)} into words, ending each with {@link Cuts#add}. */
     @FunctionalInterface
@@ -227,9 +219,24 @@ enum PreTokenizer {
         return runEnd - pos > 1 && runEnd < end ? runEnd - 1 : runEnd;
     }
 
+    /** {@code \p{N}} run with {@code std::regex}: every number character is a word of its own. */
+    private static void eachNumber(int[] cps, int start, int end, Cuts cuts) {
+        runs(cps, start, end, PreTokenizer::isNumber, 1, cuts);
+    }
+
+    /** {@code \p{N}+} run with {@code std::regex}. */
+    private static void numberRuns(int[] cps, int start, int end, Cuts cuts) {
+        runs(cps, start, end, PreTokenizer::isNumber, Integer.MAX_VALUE, cuts);
+    }
+
+    /** {@code [\p{P}\$\+<=>\^~\|]+} run with {@code std::regex}. */
+    private static void punctuationRuns(int[] cps, int start, int end, Cuts cuts) {
+        runs(cps, start, end, PreTokenizer::isDefaultPunctuation, Integer.MAX_VALUE, cuts);
+    }
+
     /**
-     * {@code member+} or {@code member{1,max}} run with {@code std::regex}: each run of members is
-     * cut into words of at most {@code max}, and the text between runs stays a word.
+     * Each run of members is cut into words of at most {@code max}, and the text between runs stays
+     * a word: what {@code std::regex} matching of {@code member{1,max}} leaves.
      */
     private static void runs(int[] cps, int start, int end, IntPredicate member, int max, Cuts cuts) {
         int pos = start;

@@ -80,7 +80,7 @@ class ExpectedRenderingsTest {
         return json.stream().map(ExpectedRenderingsTest::map).map(m -> new ChatMessage(
                 (String) m.get("role"),
                 (String) m.get("content"),
-                m.containsKey("tool_calls") ? list(m.get("tool_calls")).stream().map(ExpectedRenderingsTest::toolCall).toList() : List.of(),
+                list(m.getOrDefault("tool_calls", List.of())).stream().map(ExpectedRenderingsTest::toolCall).toList(),
                 (String) m.get("tool_call_id"),
                 (String) m.get("name"))).toList();
     }

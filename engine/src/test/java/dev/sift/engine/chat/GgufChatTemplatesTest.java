@@ -45,7 +45,8 @@ class GgufChatTemplatesTest {
         try (GgufFile file = GgufFile.open(SharedModels.model("stories260K.gguf"))) {
             assertThat(ChatTemplate.fromGguf(file)).isSameAs(ChatTemplate.llama2());
         }
-        assertThat(render("stories260K.gguf")).isEqualTo("<s>[INST] <<SYS>>\nYou are helpful.\n<</SYS>>\n\nHi! [/INST]");
+        assertThat(render("stories260K.gguf"))
+                .isEqualTo("<s>[INST] <<SYS>>\nYou are helpful.\n<</SYS>>\n\nHi! [/INST]");
     }
 
     @ParameterizedTest(name = "architecture {0}, tokenizer {1}, pre-tokenizer {2} -> {3}")

@@ -7,9 +7,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 /** Expected outputs are CPython's {@code json.dumps(value, ensure_ascii=False)}. */
 class PythonJsonTest {
@@ -38,7 +38,8 @@ class PythonJsonTest {
         value.put("a", null);
         value.put("e", Map.of());
 
-        assertThat(PythonJson.indented(null).dumps(value)).isEqualTo("{\"b\": [1, 2, true, false], \"a\": null, \"e\": {}}");
+        assertThat(PythonJson.indented(null).dumps(value))
+                .isEqualTo("{\"b\": [1, 2, true, false], \"a\": null, \"e\": {}}");
     }
 
     @Test
@@ -60,7 +61,8 @@ class PythonJsonTest {
         value.put(true, "bool");
         value.put(null, "none");
 
-        assertThat(PythonJson.indented(null).dumps(value)).isEqualTo("{\"1\": \"int\", \"true\": \"bool\", \"null\": \"none\"}");
+        assertThat(PythonJson.indented(null).dumps(value))
+                .isEqualTo("{\"1\": \"int\", \"true\": \"bool\", \"null\": \"none\"}");
     }
 
     @Test

@@ -38,7 +38,7 @@ class EvalCommandTest {
                 "--mode", "query-agnostic", "--threads", "1", "--csv", csv.toString(), "--plot", plot.toString());
 
         assertThat(run.exitCode()).as(run.err()).isZero();
-        assertThat(run.out()).contains("1 prompts extended to 60 tokens, 4 tokens compared, needle query-agnostic")
+        assertThat(run.out()).contains("1 prompt extended to 60 tokens, 4 tokens compared, needle query-agnostic")
                 .containsPattern("\nmethod +budget +agreement +kl +needle +kv_bytes +ratio +prefill_ms +decode_tok_s\n")
                 .containsPattern("\nnone +full +1\\.000 ")
                 .containsPattern("\nstreaming +40 ");
@@ -56,5 +56,7 @@ class EvalCommandTest {
                 .startsWith("error: compression method 'h2o' is not one of: none, streaming, snapkv, pyramidkv");
         assertThat(run("eval", "--model", model, "--prompts", prompts.toString(), "--budgets", "8").err())
                 .startsWith("error: budget 8 is less than the 4 sinks + 32 window tokens");
+        assertThat(run("eval", "--model", model, "--prompts", prompts.toString(), "--depths", "50,120").err())
+                .startsWith("error: needle depths must be between 0 and 100 percent, got [50, 120]");
     }
 }

@@ -92,12 +92,13 @@ public final class BpeTokenizer extends VocabularyTokenizer {
             if (space < 0) {
                 throw badMerge(rank, merge, "is not two tokens separated by a space");
             }
-            int left = mergePart(rank, merge, merge.substring(0, space));
-            int right = mergePart(rank, merge, merge.substring(space + 1));
-            String joined = merge.substring(0, space) + merge.substring(space + 1);
-            mergeResults[rank] = vocabulary.id(joined);
+            String first = merge.substring(0, space);
+            String second = merge.substring(space + 1);
+            int left = mergePart(rank, merge, first);
+            int right = mergePart(rank, merge, second);
+            mergeResults[rank] = vocabulary.id(first + second);
             if (mergeResults[rank] < 0) {
-                throw badMerge(rank, merge, "joins into '" + joined + "', which is not in the vocabulary");
+                throw badMerge(rank, merge, "joins into '" + first + second + "', which is not in the vocabulary");
             }
             // A repeated pair keeps its first rank, as llama.cpp's map emplace does.
             ranks.putIfAbsent(left, right, rank);

@@ -3,18 +3,23 @@ package dev.sift.engine.backend.cuda;
 import dev.sift.engine.SharedModels;
 import dev.sift.engine.backend.CpuKernels;
 import dev.sift.engine.gguf.GgufFile;
+import dev.sift.engine.gguf.TensorType;
 import dev.sift.engine.kv.KvCache;
 import dev.sift.engine.model.Decoder;
 import dev.sift.engine.model.DecoderSequence;
 import dev.sift.engine.model.LlamaModel;
 import dev.sift.engine.model.LlamaWeights;
 import dev.sift.engine.model.ModelConfig;
+import dev.sift.engine.tensor.Quantizer;
+import dev.sift.engine.tensor.Tensor;
+import dev.sift.engine.tensor.UnsupportedTensorTypeException;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -158,6 +163,32 @@ class CudaDecoderTest {
             sequence.close();
             assertThatThrownBy(() -> new CudaDecoder(LlamaWeights.bind(models.file, models.config), models.config, 99))
                     .isInstanceOf(CudaBackendException.class).hasMessageContaining("device 99");
+        }
+    }
+
+    @Test
+    void refusesATensorTypeWithoutKernelNamingTheTensor() throws IOException {
+        try (GgufFile file = GgufFile.open(SharedModels.model("stories260K.gguf"))) {
+            ModelConfig config = ModelConfig.fromGguf(file);
+            LlamaWeights weights = LlamaWeights.bind(file, config);
+            LlamaWeights.Layer[] layers = weights.layers().clone();
+            LlamaWeights.Layer l = layers[2];
+            float[] values = new float[(int) l.wk().size()];
+            l.wk().dequantize(0, values, 0, values.length);
+            Tensor q41 = Tensor.of(TensorType.Q4_1, MemorySegment.ofArray(Quantizer.quantize(TensorType.Q4_1, values)),
+                    values.length);
+            layers[2] = new LlamaWeights.Layer(l.attentionNorm(), l.wq(), q41, l.wv(), l.wo(), l.qBias(), l.kBias(),
+                    l.vBias(), l.qNorm(), l.kNorm(), l.ffnNorm(), l.gate(), l.up(), l.down());
+            LlamaWeights withQ41 = new LlamaWeights(weights.tokenEmbedding(), weights.outputNorm(), weights.output(),
+                    layers, weights.ropeFrequencies());
+            assertThatThrownBy(() -> new CudaDecoder(withQ41, config))
+                    .isInstanceOf(UnsupportedTensorTypeException.class)
+                    .hasMessageContaining("blk.2.attn_k.weight").hasMessageContaining("Q4_1");
+            // The failed decoder released its context; a good one still works.
+            try (CudaDecoder decoder = new CudaDecoder(weights, config);
+                 DecoderSequence sequence = decoder.newSequence(1)) {
+                assertThat(sequence.forward(1, 0)).hasSize(config.vocabularySize());
+            }
         }
     }
 

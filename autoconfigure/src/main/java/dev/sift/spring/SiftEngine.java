@@ -1,5 +1,6 @@
 package dev.sift.spring;
 
+import dev.sift.engine.chat.ChatMessage;
 import dev.sift.engine.chat.ChatTemplate;
 import dev.sift.engine.chat.Conversation;
 import dev.sift.engine.generation.GenerationListener;
@@ -15,6 +16,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -123,6 +125,12 @@ public class SiftEngine implements AutoCloseable {
             }
             return conversation;
         }
+    }
+
+    /** Tokens of a conversation as the model's chat template renders it (no generation prompt). */
+    public int promptTokenCount(List<ChatMessage> messages) {
+        LoadedModel loaded = model();
+        return loaded.tokenizer().encode(template.render(messages, false), false, true).length;
     }
 
     /** The compression defaults from {@code sift.compression.*}. */

@@ -8,9 +8,11 @@ import java.util.Locale;
  * Whether the CUDA backend can run in this JVM: JCuda on the class path, an NVIDIA driver, and at
  * least one device. Found out once per JVM, on first use.
  *
- * <p>Safe to call anywhere: it never throws and prints nothing. JCuda is touched only after the
- * driver library itself was found loadable, because JCuda's native library cannot load without it
- * and its class initialisation then fails for the rest of the JVM's life.
+ * <p>Safe to call anywhere: it never throws and prints nothing itself (without
+ * {@code --enable-native-access=ALL-UNNAMED} the JDK warns once that native access was used). JCuda
+ * is touched only after the driver library itself was found loadable, because JCuda's native
+ * library cannot load without it and its class initialisation then fails for the rest of the JVM's
+ * life.
  *
  * @param available whether {@link CudaDecoder} can be created
  * @param detail    the driver and devices when available (e.g. {@code driver CUDA 13.0; device 0:

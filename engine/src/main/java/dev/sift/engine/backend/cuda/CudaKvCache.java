@@ -13,6 +13,10 @@ import java.util.Objects;
  * on the device (the append kernel advances it) and mirrored on the host; the original positions
  * are needed only here, so they stay on the host.
  *
+ * <p>Device memory is taken once, for the whole capacity, and does not shrink: {@link #retain}
+ * frees the dropped entries' slots for later appends, which is how compression lets a sequence run
+ * past {@code capacity} tokens here.
+ *
  * <p>The forward pass appends on the device. The interface's methods serve inspection and
  * compression: they copy entries between host and device one call at a time, which is slow but
  * simple, and every one of them waits for the kernels queued before it.
@@ -180,10 +184,11 @@ final class CudaKvCache implements KvCache {
             compact(keys, layer, kvHead, n, entries);
             compact(values, layer, kvHead, n, entries);
         }
-        int[] p = positions[layer][kvHead];
+        int[] kept = new int[entries.length];
         for (int i = 0; i < entries.length; i++) {
-            p[i] = p[entries[i]];
+            kept[i] = positions[layer][kvHead][entries[i]];
         }
+        positions[layer][kvHead] = kept;
         lengths[layer][kvHead] = entries.length;
         deviceLengths.write(((long) layer * kvHeads + kvHead) * Integer.BYTES, Pointer.to(new int[] {entries.length}),
                 Integer.BYTES);
@@ -208,6 +213,12 @@ final class CudaKvCache implements KvCache {
             }
         }
         return bytes;
+    }
+
+    /** The whole preallocated key and value storage on the device. */
+    @Override
+    public long keyValueBytes() {
+        return keys.bytes() + values.bytes();
     }
 
     /** Returns the device memory; the cache is unusable afterwards. */

@@ -226,7 +226,9 @@ class CudaKernelsTest {
         }
         assertSameCache(cache, reference, 0f);
         assertAttention(cache, reference, heads, 1);
-        assertThat(cache.allocatedBytes()).isGreaterThanOrEqualTo(2L * layers * kvHeads * capacity * headDim * Float.BYTES);
+        long keyValueBytes = 2L * layers * kvHeads * capacity * headDim * Float.BYTES;
+        assertThat(cache.keyValueBytes()).isEqualTo(keyValueBytes);
+        assertThat(cache.allocatedBytes()).isGreaterThan(keyValueBytes);
 
         cache.clear();
         assertThat(cache.length(1, 0)).isZero();

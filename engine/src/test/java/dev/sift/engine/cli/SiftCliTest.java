@@ -41,6 +41,23 @@ class SiftCliTest {
     }
 
     @Test
+    void generateWithChatUsesTheModelsTemplate() throws IOException {
+        Map<String, Object> reference = Json.object(SharedModels.model("synthetic/tiny-llama3-f32.json"));
+        Map<?, ?> chatCase = ((java.util.List<?>) reference.get("cases")).stream().map(c -> (Map<?, ?>) c)
+                .filter(c -> c.get("name").equals("chat")).findFirst().orElseThrow();
+        Run run = run("generate", "--model", SharedModels.model("synthetic/tiny-llama3-f32.gguf").toString(),
+                "--prompt", "Hello, who are you?", "--system", "You are a helpful assistant.", "--chat",
+                "--temperature", "0", "--max-tokens", "8", "--stats");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        // The same conversation rendered by hand with the file's Llama 3 template is the reference's
+        // "chat" case, whose greedy reply llama.cpp recorded.
+        assertThat(run.err()).contains("8 generated tokens");
+        String reply = run.out().substring(0, run.out().length() - System.lineSeparator().length());
+        assertThat(reply).isNotEmpty();
+        assertThat((String) chatCase.get("generated_text")).startsWith(reply);
+    }
+
+    @Test
     void infoDescribesTheModel() {
         Run run = run("info", "--model", SharedModels.model("stories260K.gguf").toString());
         assertThat(run.exitCode()).as(run.err()).isZero();

@@ -1,0 +1,26 @@
+package dev.sift.engine.cli;
+
+import dev.sift.engine.generation.LoadedModel;
+import dev.sift.engine.generation.ModelOptions;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/** The options that say which model to load and how. */
+final class ModelMixin {
+
+    @Option(names = {"-m", "--model"}, required = true, description = "GGUF model file.")
+    Path model;
+
+    @Option(names = {"-c", "--context"}, defaultValue = "0",
+            description = "Context length in tokens; 0 = the model's (default).")
+    int context;
+
+    @Option(names = "--threads", defaultValue = "0", description = "Worker threads; 0 = all processors (default).")
+    int threads;
+
+    LoadedModel load() throws IOException {
+        return LoadedModel.load(model, new ModelOptions(threads, context));
+    }
+}

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The CUDA backend's checks on the GPU machine, in one run, from what scripts/prepare-gpu-check.sh
-# put beside the working tree (.jre, .models, engine/target/{classes,test-classes,device-lib}):
+# put beside the working tree (.jre, .models, .gpu-check/{classes,test-classes,lib}):
 #   1. the machine: nvidia-smi, the Java runtime
 #   2. the CUDA tests (dev.sift.engine.backend.cuda: each kernel against the CPU math, then the
 #      CUDA decoder against the CPU decoder on every test model), failing rather than skipping
@@ -32,17 +32,16 @@ record() { # step, exit code
 main() {
     : > "$results"
     local path
-    for path in .jre/bin/java .models/stories260K.gguf engine/target/classes engine/target/test-classes \
-                engine/target/device-lib; do
+    for path in .jre/bin/java .models/stories260K.gguf .gpu-check/classes .gpu-check/test-classes .gpu-check/lib; do
         if [[ ! -e "$path" ]]; then
             echo "missing $path: run scripts/prepare-gpu-check.sh on the build machine and carry its outputs"
             return 2
         fi
     done
     local launcher classpath jar
-    launcher=$(ls engine/target/device-lib/junit-platform-console-standalone-*.jar)
-    classpath=engine/target/classes:engine/target/test-classes
-    for jar in engine/target/device-lib/*.jar; do
+    launcher=$(ls .gpu-check/lib/junit-platform-console-standalone-*.jar)
+    classpath=.gpu-check/classes:.gpu-check/test-classes
+    for jar in .gpu-check/lib/*.jar; do
         [[ "$jar" == "$launcher" ]] || classpath+=":$jar"
     done
     local java=(.jre/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED
@@ -61,8 +60,8 @@ main() {
     echo "== CUDA tests"
     set +e
     timeout 240 "${java[@]}" -Dsift.cuda.sync=true -Dsift.cuda.required="${CUDA_REQUIRED:-true}" \
-        -jar "$launcher" execute --disable-banner --disable-ansi-colors --details=tree --class-path "$classpath" \
-        --select-package dev.sift.engine.backend.cuda
+        -jar "$launcher" execute --disable-banner --disable-ansi-colors --details=tree --fail-if-no-tests \
+        --class-path "$classpath" --select-package dev.sift.engine.backend.cuda
     record "CUDA tests" $?
 
     echo "== speed: CPU against CUDA"

@@ -1,23 +1,34 @@
 #!/usr/bin/env bash
 # Prepares, on a build machine (JDK 25, Maven's local repository, ../shared beside the checkout),
 # what scripts/gpu-check.sh needs on the GPU machine, which has neither a JDK nor Maven:
-#   engine/target/classes, engine/target/test-classes  compiled engine and tests
-#   engine/target/device-lib                           the jars the CUDA checks load + JUnit's console launcher
-#   .jre                                               a jlinked Java 25 runtime (../shared/scripts/jre-for-device.sh)
-#   .models                                            the shared test models the CUDA tests read
-# and prints their sizes against the 64 MiB carry limit and the carry list.
+#   .gpu-check/classes, .gpu-check/test-classes  the compiled engine and its tests
+#   .gpu-check/lib                               the jars the CUDA checks load + JUnit's console launcher
+#   .jre                                         a jlinked Java 25 runtime (../shared/scripts/jre-for-device.sh)
+#   .models                                      the shared test models the CUDA tests read
+# and prints their sizes against the 64 MiB limit and the carry list. The classes are copied out of
+# engine/target so that Maven runs started meanwhile (a clean, another module's build) cannot
+# change what travels.
 #
 # Usage (from anywhere): scripts/prepare-gpu-check.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JAVA_HOME=$(bin/find-jdk25)
 export JAVA_HOME
-lib=engine/target/device-lib
+stage=.gpu-check
+lib=$stage/lib
 shared_models=${SIFT_SHARED_MODELS:-../shared/models}
 
 echo "== compiling and collecting dependencies (offline)"
-rm -rf "$lib"
-./mvnw -o -q -B -pl engine test-compile dependency:copy-dependencies -DincludeScope=test -DoutputDirectory=target/device-lib
+rm -rf "$stage"
+mkdir -p "$stage"
+./mvnw -o -q -B -pl engine test-compile dependency:copy-dependencies -DincludeScope=test -DoutputDirectory="$PWD/$lib"
+cp -r engine/target/classes "$stage/classes"
+cp -r engine/target/test-classes "$stage/test-classes"
+for class in classes/dev/sift/engine/backend/cuda/CudaDecoder.class classes/dev/sift/engine/backend/cuda/matvec.ptx \
+             test-classes/dev/sift/engine/backend/cuda/CudaDecoderTest.class \
+             test-classes/dev/sift/engine/backend/cuda/CudaSpeedCheck.class; do
+  [[ -f "$stage/$class" ]] || { echo "$stage/$class is missing (did another build clean engine/target?); run again" >&2; exit 1; }
+done
 
 # The console launcher must match the JUnit Platform the tests were compiled against.
 platform=$(ls "$lib" | sed -n 's/^junit-platform-engine-\(.*\)\.jar$/\1/p')
@@ -29,8 +40,8 @@ if ! ./mvnw -o -q -B -N dependency:copy -Dartifact="$console" -DoutputDirectory=
 fi
 # Only what the CUDA tests and CudaSpeedCheck load: JCuda, AssertJ and the launcher (which bundles
 # JUnit). The engine classes they use (GGUF, tensors, model, KV cache, CPU kernels) need no library;
-# the rest (jinjava and its Guava/Jackson, picocli, XChart, ...) would not fit the carry limit
-# beside the runtime.
+# the rest (jinjava and its Guava/Jackson, picocli, XChart, ...) would not fit the limit beside the
+# runtime.
 for jar in "$lib"/*.jar; do
   case $(basename "$jar") in
     jcuda-*.jar | assertj-core-*.jar | junit-platform-console-standalone-*.jar) ;;
@@ -54,17 +65,19 @@ for arch in llama llama3 qwen2 qwen3; do
     cp "$shared_models/synthetic/tiny-$arch-$type.gguf" .models/synthetic/
   done
 done
-grep -qx '/.models/' .git/info/exclude 2>/dev/null || echo '/.models/' >> .git/info/exclude
+for ignored in /.models/ /.gpu-check/; do
+  grep -qx "$ignored" .git/info/exclude 2>/dev/null || echo "$ignored" >> .git/info/exclude
+done
 
 echo "== sizes (limit: 64 MiB for the working tree and the carried paths together)"
-carry=(.jre .models engine/target/classes engine/target/test-classes "$lib")
-du -sh "${carry[@]}"
+carry=(.jre .models "$stage")
+du -sh .jre .models "$stage"/*
 ls "$lib" | sed 's/^/  /'
 tree=$(git ls-files -co --exclude-standard -z | du -cb --files0-from=- | tail -1 | cut -f1)
 total=$(( $(du -cb "${carry[@]}" | tail -1 | cut -f1) + tree ))
 echo "working tree: $((tree / 1024)) KiB; total: $((total / 1024 / 1024)) MiB ($total bytes)"
 if (( total > 64 * 1024 * 1024 )); then
-  echo "WARNING: over the 64 MiB carry limit" >&2
+  echo "WARNING: over the 64 MiB limit" >&2
 fi
 printf 'carry: ['; printf '"%s", ' "${carry[@]}" | sed 's/, $//'; printf ']\n'
 echo 'command: bash scripts/gpu-check.sh'

@@ -9,13 +9,13 @@ import dev.sift.engine.eval.EvalRow;
 import dev.sift.engine.eval.FidelityHarness;
 import dev.sift.engine.eval.NeedleTask;
 import dev.sift.engine.generation.LoadedModel;
-import dev.sift.engine.generation.ModelOptions;
 import dev.sift.engine.kv.Budget;
 import dev.sift.engine.kv.CompressionMethodKind;
 import dev.sift.engine.kv.CompressionOptions;
 import dev.sift.engine.kv.GroupAggregation;
 import dev.sift.engine.kv.Pooling;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -29,14 +29,14 @@ import java.util.concurrent.Callable;
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = {"Compare KV-cache compression methods and budgets with the full cache: greedy agreement, KL "
                 + "divergence, needle in a haystack, KV memory and speed.",
-                "Prompts shorter than --context are extended with the model's own full-cache continuation."})
+                "Prompts shorter than --min-context are extended with the model's own full-cache continuation."})
 final class EvalCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-m", "--model"}, required = true, description = "GGUF model file.")
-    Path model;
+    @Mixin
+    ModelMixin model;
 
     @Option(names = "--prompts", required = true,
             description = "A folder of *.json files with a 'prompt' field, or a text file with one prompt per paragraph.")
@@ -58,9 +58,9 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--tokens", defaultValue = "64", description = "Tokens compared after each context (default: ${DEFAULT-VALUE}).")
     int tokens;
 
-    @Option(names = "--context", defaultValue = "384",
-            description = "Context length to extend prompts to, and haystack length (default: ${DEFAULT-VALUE}).")
-    int context;
+    @Option(names = "--min-context", defaultValue = "384",
+            description = "Extend shorter prompts to this many tokens; also the haystack length (default: ${DEFAULT-VALUE}).")
+    int minContext;
 
     @Option(names = "--depths", split = ",", defaultValue = "0,25,50,75,100",
             description = "Needle depths in percent (default: ${DEFAULT-VALUE}).")
@@ -102,9 +102,6 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--plot", description = "Also plot agreement, KL and needle score against KV kept to this PNG file.")
     Path plot;
 
-    @Option(names = "--threads", defaultValue = "0", description = "Worker threads; 0 = all processors (default).")
-    int threads;
-
     @Override
     public Integer call() throws Exception {
         if ((haystack == null) != (needles == null)) {
@@ -114,15 +111,15 @@ final class EvalCommand implements Callable<Integer> {
                 .withPooling(Pooling.parse(pooling), kernel).withAggregation(GroupAggregation.parse(aggregation))
                 .withPrefillChunk(prefillChunk).withDecodeInterval(decodeInterval);
         EvalOptions options = new EvalOptions(methods.stream().map(CompressionMethodKind::parse).toList(),
-                budgets.stream().map(Budget::parse).toList(), compression, tokens, context, EvalMode.parse(mode), depths);
+                budgets.stream().map(Budget::parse).toList(), compression, tokens, minContext, EvalMode.parse(mode), depths);
         List<EvalPrompt> loaded = EvalPrompt.load(prompts);
         NeedleTask needleTask = haystack == null ? NeedleTask.defaults() : NeedleTask.load(haystack, needles);
 
         PrintWriter out = spec.commandLine().getOut();
-        try (LoadedModel loadedModel = LoadedModel.load(model, ModelOptions.DEFAULTS.withThreads(threads))) {
+        try (LoadedModel loadedModel = model.load()) {
             out.printf("%s, %d prompt%s extended to %d tokens, %d tokens compared, needle %s, on %s%n",
-                    model.getFileName(), loaded.size(), loaded.size() == 1 ? "" : "s", context, tokens, options.mode(),
-                    loadedModel.backendName());
+                    model.model.getFileName(), loaded.size(), loaded.size() == 1 ? "" : "s", minContext, tokens,
+                    options.mode(), loadedModel.backendName());
             out.println(EvalRow.tableHeader());
             out.flush();
             EvalReport report = new FidelityHarness(loadedModel, options).run(loaded, needleTask, row -> {

@@ -34,7 +34,7 @@ class EvalCommandTest {
         Path csv = dir.resolve("out.csv");
         Path plot = dir.resolve("out.png");
         Run run = run("eval", "--model", SharedModels.model("stories260K.gguf").toString(), "--prompts", prompts.toString(),
-                "--methods", "none,streaming", "--budgets", "40", "--tokens", "4", "--context", "60", "--depths", "100",
+                "--methods", "none,streaming", "--budgets", "40", "--tokens", "4", "--min-context", "60", "--depths", "100",
                 "--mode", "query-agnostic", "--threads", "1", "--csv", csv.toString(), "--plot", plot.toString());
 
         assertThat(run.exitCode()).as(run.err()).isZero();

@@ -18,6 +18,8 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The application's one local model: located, loaded (at startup or on first use) and shared by
@@ -34,6 +36,10 @@ public class SiftEngine implements AutoCloseable {
     private final CompressionOptions compression;
     private final Object lock = new Object();
     private final Map<String, Conversation> conversations = new LinkedHashMap<>(16, 0.75f, true);
+    private final AtomicInteger activeRequests = new AtomicInteger();
+    private final LongAdder generatedTokens = new LongAdder();
+    private final LongAdder promptTokens = new LongAdder();
+    private volatile double lastTokensPerSecond;
     private volatile LoadedModel model;
     private volatile ChatTemplate template;
     private volatile boolean closed;
@@ -92,6 +98,21 @@ public class SiftEngine implements AutoCloseable {
      * conversation id continue that conversation's KV cache; others get a fresh one.
      */
     public Conversation.ChatReply chat(SiftChatRequest request, GenerationListener listener) {
+        activeRequests.incrementAndGet();
+        long start = System.nanoTime();
+        try {
+            Conversation.ChatReply reply = answer(request, listener);
+            int generated = reply.result().usage().completionTokens();
+            generatedTokens.add(generated);
+            promptTokens.add(reply.result().usage().promptTokens());
+            lastTokensPerSecond = generated / Math.max(1e-9, (System.nanoTime() - start) / 1e9);
+            return reply;
+        } finally {
+            activeRequests.decrementAndGet();
+        }
+    }
+
+    private Conversation.ChatReply answer(SiftChatRequest request, GenerationListener listener) {
         LoadedModel loaded = model();
         GenerationRequest settings = GenerationRequest.tokens()
                 .withSampling(request.sampling())
@@ -131,6 +152,33 @@ public class SiftEngine implements AutoCloseable {
     public int promptTokenCount(List<ChatMessage> messages) {
         LoadedModel loaded = model();
         return loaded.tokenizer().encode(template.render(messages, false), false, true).length;
+    }
+
+    /**
+     * Counters for health and metrics.
+     *
+     * @param activeRequests    chat requests being answered now
+     * @param conversations     conversations whose KV caches are kept between turns
+     * @param kvBytes           key/value bytes held by the kept conversations
+     * @param promptTokens      prompt tokens read since startup
+     * @param generatedTokens   tokens generated since startup
+     * @param tokensPerSecond   generation speed of the last reply (prompt reading included)
+     */
+    public record Stats(int activeRequests, int conversations, long kvBytes, long promptTokens, long generatedTokens,
+                        double tokensPerSecond) {
+    }
+
+    /** Current counters; cheap, safe from any thread. */
+    public Stats stats() {
+        int kept;
+        long kvBytes = 0;
+        synchronized (conversations) {
+            kept = conversations.size();
+            for (Conversation conversation : conversations.values()) {
+                kvBytes += conversation.session().kvCache().keyValueBytes();
+            }
+        }
+        return new Stats(activeRequests.get(), kept, kvBytes, promptTokens.sum(), generatedTokens.sum(), lastTokensPerSecond);
     }
 
     /** The compression defaults from {@code sift.compression.*}. */

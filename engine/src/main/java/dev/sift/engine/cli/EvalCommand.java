@@ -117,7 +117,7 @@ final class EvalCommand implements Callable<Integer> {
 
         PrintWriter out = spec.commandLine().getOut();
         try (LoadedModel loadedModel = model.load()) {
-            out.printf("%s, %d prompt%s extended to %d tokens, %d tokens compared, needle %s, on %s%n",
+            out.printf("%s, %d prompt%s (contexts of at least %d tokens), %d tokens compared, needle %s, on %s%n",
                     model.model.getFileName(), loaded.size(), loaded.size() == 1 ? "" : "s", minContext, tokens,
                     options.mode(), loadedModel.backendName());
             out.println(EvalRow.tableHeader());

@@ -38,7 +38,7 @@ class EvalCommandTest {
                 "--mode", "query-agnostic", "--threads", "1", "--csv", csv.toString(), "--plot", plot.toString());
 
         assertThat(run.exitCode()).as(run.err()).isZero();
-        assertThat(run.out()).contains("1 prompt extended to 60 tokens, 4 tokens compared, needle query-agnostic")
+        assertThat(run.out()).contains("1 prompt (contexts of at least 60 tokens), 4 tokens compared, needle query-agnostic")
                 .containsPattern("\nmethod +budget +agreement +kl +needle +kv_bytes +ratio +prefill_ms +decode_tok_s\n")
                 .containsPattern("\nnone +full +1\\.000 ")
                 .containsPattern("\nstreaming +40 ");

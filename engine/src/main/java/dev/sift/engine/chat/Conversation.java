@@ -15,8 +15,11 @@ import java.util.Map;
  * A chat with a model: each turn renders the whole conversation with the model's chat template and
  * generates the assistant's reply, stopping at the template's end-of-turn token.
  *
- * <p>The KV cache of the previous turn is reused: when the new prompt starts with the tokens the
- * session already holds, only the new part is run through the model. Used by one thread at a time.
+ * <p>The KV cache of the previous turn is reused: the session is rewound to the longest prefix the
+ * new prompt shares with the tokens it holds, and only the rest is run through the model. (The
+ * re-rendered reply rarely matches the generated tokens exactly — templates trim the text and
+ * tokenizers split it differently — so most turns reuse everything up to the previous reply.)
+ * Used by one thread at a time.
  */
 public final class Conversation implements AutoCloseable {
 
@@ -48,12 +51,10 @@ public final class Conversation implements AutoCloseable {
                            GenerationListener listener) {
         int[] prompt = promptTokens(template.render(messages, true, tools, Map.of()));
         int[] held = session.tokens();
-        int common = commonPrefix(held, prompt);
-        if (common < held.length || common == prompt.length) {
-            // The conversation changed earlier than the cache reaches (or nothing is new): start over.
-            session.reset();
-            common = 0;
-        }
+        // Keep the cache of what the new prompt shares with the old one; at least one token must be
+        // read anew so that the reply starts from fresh logits.
+        int common = Math.min(commonPrefix(held, prompt), prompt.length - 1);
+        session.rewind(common);
         GenerationRequest request = GenerationRequest.tokens(Arrays.copyOfRange(prompt, common, prompt.length))
                 .withMaxTokens(settings.maxTokens())
                 .withStopSequences(settings.stopSequences())

@@ -91,6 +91,46 @@ public final class Session implements AutoCloseable {
     }
 
     /**
+     * Forgets every token from position {@code keep} on, so that the next prompt continues from
+     * there: the cache drops its entries at those positions (entries compression kept before
+     * {@code keep} stay). A chat uses this to reuse the part of the cache its re-rendered
+     * conversation still shares.
+     *
+     * @throws IllegalArgumentException if {@code keep} is negative or beyond {@link #length()}
+     */
+    public void rewind(int keep) {
+        ensureOpen();
+        if (keep < 0 || keep > length()) {
+            throw new IllegalArgumentException("cannot rewind to " + keep + ": the session holds " + length() + " tokens");
+        }
+        if (keep == length()) {
+            return;
+        }
+        pending = -1;
+        if (keep < length) {
+            KvCache cache = sequence.kvCache();
+            for (int layer = 0; layer < cache.layers(); layer++) {
+                for (int head = 0; head < cache.kvHeads(); head++) {
+                    int kept = 0;
+                    while (kept < cache.length(layer, head) && cache.position(layer, head, kept) < keep) {
+                        kept++;
+                    }
+                    int[] entries = new int[kept];
+                    Arrays.setAll(entries, i -> i);
+                    cache.retain(layer, head, entries);
+                }
+            }
+            if (queries != null) {
+                queries.clear();
+            }
+            length = keep;
+            // The logits belonged to the last token dropped; the next call must evaluate a token first.
+            logits = null;
+        }
+        kvStats = KvStats.of(sequence.kvCache(), kvStats.method(), kvStats.budget(), length, kvStats.peakBytes());
+    }
+
+    /**
      * Stops the generation running in this session at the next token; it returns with
      * {@link FinishReason#CANCELLED}. Safe to call from any thread.
      */
@@ -118,7 +158,7 @@ public final class Session implements AutoCloseable {
         if (required >= contextLength) {
             throw new ContextOverflowException(required, contextLength);
         }
-        if (required == 0) {
+        if (prompt.length == 0 && pending < 0 && logits == null) {
             throw new IllegalArgumentException("the prompt is empty and the session holds no tokens to continue from");
         }
 

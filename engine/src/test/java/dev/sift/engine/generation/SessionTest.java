@@ -104,6 +104,27 @@ class SessionTest {
     }
 
     @Test
+    void rewindDropsLaterTokensAndTheirCache() {
+        int[] expected;
+        try (Session session = model.newSession()) {
+            expected = session.generate(greedy("Once upon a time, there was a dog").withMaxTokens(10), GenerationListener.NONE).tokens();
+        }
+        try (Session session = model.newSession()) {
+            session.generate(greedy("Once upon a time, there was a cat who").withMaxTokens(5), GenerationListener.NONE);
+            int[] shared = model.tokenizer().encode("Once upon a time, there was a", true, false);
+            session.rewind(shared.length);
+            assertThat(session.tokens()).containsExactly(shared);
+            assertThat(session.kvCache().length(0, 0)).isEqualTo(shared.length);
+            assertThatThrownBy(() -> session.generate(GenerationRequest.tokens().withSampling(SamplingOptions.GREEDY),
+                    GenerationListener.NONE)).hasMessageContaining("prompt is empty");
+            GenerationResult next = session.generate(GenerationRequest.tokens(model.tokenizer().encode("dog", false, false))
+                    .withSampling(SamplingOptions.GREEDY).withMaxTokens(10), GenerationListener.NONE);
+            assertThat(next.tokens()).containsExactly(expected);
+            assertThatThrownBy(() -> session.rewind(session.length() + 1)).isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    @Test
     void sameSeedSameTextDifferentSeedDifferentText() {
         SamplingOptions sampling = SamplingOptions.DEFAULTS.withTemperature(1.0f).withTopK(0).withTopP(1f).withMinP(0f);
         String first = sample(sampling.withSeed(42L));

@@ -1,5 +1,6 @@
 package dev.sift.spring;
 
+import dev.sift.engine.backend.Backend;
 import dev.sift.engine.chat.ChatMessage;
 import dev.sift.engine.chat.ChatTemplate;
 import dev.sift.engine.chat.Conversation;
@@ -82,7 +83,8 @@ public class SiftEngine implements AutoCloseable {
         Path file = ModelLocator.locate(settings);
         long start = System.nanoTime();
         try {
-            LoadedModel loaded = LoadedModel.load(file, new ModelOptions(settings.getThreads(), settings.getContextLength(), compression));
+            LoadedModel loaded = LoadedModel.load(file, new ModelOptions(settings.getThreads(),
+                    settings.getContextLength(), compression, properties.getBackend()));
             log.info(String.format("Loaded %s (%s, %d layers, context %d) on %s in %d ms", file.getFileName(),
                     loaded.config().architecture(), loaded.config().layers(),
                     settings.getContextLength() == 0 ? loaded.config().contextLength() : settings.getContextLength(),
@@ -90,6 +92,11 @@ public class SiftEngine implements AutoCloseable {
             return loaded;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the model file " + file + ": " + e.getMessage(), e);
+        } catch (IllegalStateException e) {
+            if (properties.getBackend() == Backend.CUDA) {
+                throw new InvalidSiftPropertyException("sift.backend", "cuda", e.getMessage(), "auto, cpu, cuda", e);
+            }
+            throw e;
         }
     }
 

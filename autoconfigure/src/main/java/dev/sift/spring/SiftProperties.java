@@ -1,5 +1,6 @@
 package dev.sift.spring;
 
+import dev.sift.engine.backend.Backend;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 import java.nio.file.Path;
@@ -41,16 +42,6 @@ public class SiftProperties {
 
     public Chat getChat() {
         return chat;
-    }
-
-    /** Where the math runs. */
-    public enum Backend {
-        /** CUDA when a usable GPU is found, else the CPU. */
-        AUTO,
-        /** The CPU, with the Vector API on every core. */
-        CPU,
-        /** An NVIDIA GPU through CUDA; startup fails if none is usable. */
-        CUDA
     }
 
     /** When the model file is loaded. */

@@ -1,6 +1,8 @@
 package dev.sift.spring;
 
 import dev.sift.engine.SharedModels;
+import dev.sift.engine.backend.cuda.CudaAvailability;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.diagnostics.FailureAnalysis;
@@ -101,6 +103,21 @@ class SiftEngineAutoConfigurationTest {
     @Test
     void unknownUriScheme() {
         assertFailure("sift.model.uri=ftp://host/model.gguf", "sift.model.uri", "ftp://host/model.gguf", "unknown URI scheme");
+    }
+
+    @Test
+    void cudaWithoutAUsableGpuFailsNamingTheProperty() {
+        Assumptions.assumeFalse(CudaAvailability.probe().available(), "this machine has a usable GPU");
+        runner.withPropertyValues("sift.model.path=" + STORIES, "sift.backend=cuda")
+                .run(context -> assertThat(analysis(context.getStartupFailure()).getDescription())
+                        .contains("'sift.backend'").contains("CUDA is not usable"));
+    }
+
+    @Test
+    void autoFallsBackToTheCpuWithoutAGpu() {
+        Assumptions.assumeFalse(CudaAvailability.probe().available(), "this machine has a usable GPU");
+        runner.withPropertyValues("sift.model.path=" + STORIES, "sift.backend=auto")
+                .run(context -> assertThat(context.getBean(SiftEngine.class).model().backendName()).startsWith("cpu"));
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.sift.engine.cli;
 
+import dev.sift.engine.backend.Backend;
 import dev.sift.engine.generation.LoadedModel;
 import dev.sift.engine.generation.ModelOptions;
 import picocli.CommandLine.Option;
@@ -20,7 +21,17 @@ final class ModelMixin {
     @Option(names = "--threads", defaultValue = "0", description = "Worker threads; 0 = all processors (default).")
     int threads;
 
+    @Option(names = "--backend", defaultValue = "cpu",
+            description = "Where the math runs: auto, cpu or cuda (default: ${DEFAULT-VALUE}).")
+    String backend;
+
     LoadedModel load() throws IOException {
-        return LoadedModel.load(model, new ModelOptions(threads, context));
+        Backend choice;
+        try {
+            choice = Backend.valueOf(backend.toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("unknown backend '" + backend + "' (choose auto, cpu or cuda)");
+        }
+        return LoadedModel.load(model, new ModelOptions(threads, context).withBackend(choice));
     }
 }

@@ -1,6 +1,9 @@
 package dev.sift.engine.generation;
 
+import dev.sift.engine.backend.Backend;
 import dev.sift.engine.backend.CpuKernels;
+import dev.sift.engine.backend.cuda.CudaAvailability;
+import dev.sift.engine.backend.cuda.CudaDecoder;
 import dev.sift.engine.gguf.GgufFile;
 import dev.sift.engine.gguf.GgufFormatException;
 import dev.sift.engine.kv.CompressionOptions;
@@ -38,9 +41,28 @@ public final class LoadedModel implements AutoCloseable {
         this.file = file;
         this.tokenizer = Tokenizer.fromGguf(file);
         this.config = ModelConfig.fromGguf(file);
-        this.decoder = new LlamaModel(LlamaWeights.bind(file, config), config, new CpuKernels(options.threads()));
+        this.decoder = decoder(LlamaWeights.bind(file, config), config, options);
         this.defaultContextLength = options.contextLength() == 0 ? config.contextLength() : options.contextLength();
         this.defaultCompression = options.compression();
+    }
+
+    /**
+     * The decoder for the chosen backend. {@code AUTO} takes CUDA when the probe finds a usable GPU
+     * and the default compression needs nothing the CUDA backend lacks (window queries), else the CPU.
+     */
+    private static Decoder decoder(LlamaWeights weights, ModelConfig config, ModelOptions options) {
+        Backend backend = options.backend();
+        if (backend == Backend.AUTO) {
+            backend = CudaAvailability.probe().available() && options.compression().isNone() ? Backend.CUDA : Backend.CPU;
+        }
+        if (backend == Backend.CUDA) {
+            CudaAvailability cuda = CudaAvailability.probe();
+            if (!cuda.available()) {
+                throw new IllegalStateException("backend cuda was requested but CUDA is not usable: " + cuda.detail());
+            }
+            return new CudaDecoder(weights, config);
+        }
+        return new LlamaModel(weights, config, new CpuKernels(options.threads()));
     }
 
     /** Loads a GGUF model with default options. */

@@ -1,5 +1,6 @@
 package dev.sift.engine.generation;
 
+import dev.sift.engine.backend.Backend;
 import dev.sift.engine.kv.CompressionOptions;
 
 import java.util.Objects;
@@ -12,8 +13,9 @@ import java.util.Objects;
  *                      trained for. Cache memory grows with use, so a long context costs nothing until filled.
  * @param compression   KV-cache compression of requests that do not choose their own
  *                      ({@link GenerationRequest#compression()}); {@link CompressionOptions#NONE} by default
+ * @param backend       where the math runs; {@link Backend#CPU} by default
  */
-public record ModelOptions(int threads, int contextLength, CompressionOptions compression) {
+public record ModelOptions(int threads, int contextLength, CompressionOptions compression, Backend backend) {
 
     public static final ModelOptions DEFAULTS = new ModelOptions(0, 0);
 
@@ -25,22 +27,27 @@ public record ModelOptions(int threads, int contextLength, CompressionOptions co
             throw new IllegalArgumentException("contextLength must be 0 (the model's) or positive, got " + contextLength);
         }
         Objects.requireNonNull(compression, "compression");
+        Objects.requireNonNull(backend, "backend");
     }
 
-    /** Options with the full KV cache. */
+    /** Options for the CPU with the full KV cache. */
     public ModelOptions(int threads, int contextLength) {
-        this(threads, contextLength, CompressionOptions.NONE);
+        this(threads, contextLength, CompressionOptions.NONE, Backend.CPU);
     }
 
     public ModelOptions withThreads(int value) {
-        return new ModelOptions(value, contextLength, compression);
+        return new ModelOptions(value, contextLength, compression, backend);
     }
 
     public ModelOptions withContextLength(int value) {
-        return new ModelOptions(threads, value, compression);
+        return new ModelOptions(threads, value, compression, backend);
     }
 
     public ModelOptions withCompression(CompressionOptions value) {
-        return new ModelOptions(threads, contextLength, value);
+        return new ModelOptions(threads, contextLength, value, backend);
+    }
+
+    public ModelOptions withBackend(Backend value) {
+        return new ModelOptions(threads, contextLength, compression, value);
     }
 }

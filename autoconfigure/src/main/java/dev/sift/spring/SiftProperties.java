@@ -150,7 +150,7 @@ public class SiftProperties {
     /** KV-cache compression defaults; each request may override them. */
     public static class Compression {
 
-        /** Compression method: none, streaming, snapkv, pyramidkv, sentence or srh. */
+        /** Compression method: none, streaming, snapkv or pyramidkv. */
         private String method = "none";
 
         /** KV entries kept per layer: a token count such as 2048, or a share of the prompt such as 10%. */
@@ -161,9 +161,6 @@ public class SiftProperties {
 
         /** First tokens always kept (attention sinks). */
         private int sinks = 4;
-
-        /** Location of a calibrated SRH profile (file path or classpath: location), for method srh. */
-        private String profile;
 
         public String getMethod() {
             return method;
@@ -195,14 +192,6 @@ public class SiftProperties {
 
         public void setSinks(int sinks) {
             this.sinks = sinks;
-        }
-
-        public String getProfile() {
-            return profile;
-        }
-
-        public void setProfile(String profile) {
-            this.profile = profile;
         }
     }
 

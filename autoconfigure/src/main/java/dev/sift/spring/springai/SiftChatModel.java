@@ -253,7 +253,7 @@ public class SiftChatModel implements ChatModel {
         }
     }
 
-    private ChatResponse response(Conversation.ChatReply reply, String text, long start, long firstPiece) {
+    ChatResponse response(Conversation.ChatReply reply, String text, long start, long firstPiece) {
         GenerationResult result = reply.result();
         List<AssistantMessage.ToolCall> toolCalls = reply.toolCalls().stream()
                 .map(call -> new AssistantMessage.ToolCall(call.id(), "function", call.name(), call.arguments()))

@@ -2,8 +2,13 @@ package dev.sift.engine.tensor;
 
 import dev.sift.engine.gguf.TensorType;
 
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 
 /**
  * ggml's Q4_0: blocks of 32 elements, each an F16 scale {@code d} followed by 16 bytes. Byte
@@ -55,8 +60,37 @@ public final class Q4_0Tensor extends Tensor {
         }
     }
 
+    /**
+     * Per block, {@code d * sum((nibble - 8) * x)}: {@link Simd#LANES} packed bytes at a time give
+     * as many low nibbles (elements {@code j..}) and high nibbles (elements {@code j + 16..}),
+     * widened to floats in vector lanes.
+     */
     @Override
     public float dot(long from, float[] x, int xOffset, int n) {
+        if (!Simd.BYTE_KERNELS || Simd.LANES > 16) {
+            return dotScalar(from, x, xOffset, n);
+        }
+        FloatVector acc = FloatVector.zero(Simd.F);
+        long base = from / BLOCK * BLOCK_BYTES;
+        int blocks = n / BLOCK;
+        for (int b = 0; b < blocks; b++, base += BLOCK_BYTES) {
+            int xi = xOffset + b * BLOCK;
+            FloatVector blockSum = FloatVector.zero(Simd.F);
+            for (int j = 0; j < 16; j += Simd.LANES) {
+                ByteVector bits = ByteVector.fromMemorySegment(Simd.B, data, base + 2 + j, ByteOrder.LITTLE_ENDIAN);
+                FloatVector low = (FloatVector) bits.and((byte) 0xF).sub((byte) 8).castShape(Simd.F, 0);
+                FloatVector high = (FloatVector) bits.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF).sub((byte) 8)
+                        .castShape(Simd.F, 0);
+                blockSum = low.fma(FloatVector.fromArray(Simd.F, x, xi + j), blockSum);
+                blockSum = high.fma(FloatVector.fromArray(Simd.F, x, xi + 16 + j), blockSum);
+            }
+            acc = blockSum.fma(Float.float16ToFloat(data.get(F16, base)), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** The scalar reference of {@link #dot}, one byte at a time. */
+    float dotScalar(long from, float[] x, int xOffset, int n) {
         float sum = 0f;
         for (int b = 0; b < n / BLOCK; b++) {
             long block = from / BLOCK + b;

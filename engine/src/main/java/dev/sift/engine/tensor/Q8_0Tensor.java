@@ -2,8 +2,13 @@ package dev.sift.engine.tensor;
 
 import dev.sift.engine.gguf.TensorType;
 
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 
 /**
  * ggml's Q8_0: blocks of 32 elements, each an F16 scale {@code d} followed by 32 signed bytes
@@ -48,8 +53,33 @@ public final class Q8_0Tensor extends Tensor {
         }
     }
 
+    /**
+     * Per block, {@code d * sum(q * x)}: the 32 quants are loaded {@link Simd#LANES} at a time as
+     * bytes, widened to floats and multiplied into the inputs in vector lanes.
+     */
     @Override
     public float dot(long from, float[] x, int xOffset, int n) {
+        if (!Simd.BYTE_KERNELS) {
+            return dotScalar(from, x, xOffset, n);
+        }
+        FloatVector acc = FloatVector.zero(Simd.F);
+        long base = from / BLOCK * BLOCK_BYTES;
+        int blocks = n / BLOCK;
+        for (int b = 0; b < blocks; b++, base += BLOCK_BYTES) {
+            int xi = xOffset + b * BLOCK;
+            FloatVector blockSum = FloatVector.zero(Simd.F);
+            for (int j = 0; j < BLOCK; j += Simd.LANES) {
+                FloatVector q = (FloatVector) ByteVector.fromMemorySegment(Simd.B, data, base + 2 + j, ByteOrder.LITTLE_ENDIAN)
+                        .castShape(Simd.F, 0);
+                blockSum = q.fma(FloatVector.fromArray(Simd.F, x, xi + j), blockSum);
+            }
+            acc = blockSum.fma(Float.float16ToFloat(data.get(F16, base)), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** The scalar reference of {@link #dot}, one byte at a time. */
+    float dotScalar(long from, float[] x, int xOffset, int n) {
         float sum = 0f;
         for (int b = 0; b < n / BLOCK; b++) {
             long block = from / BLOCK + b;

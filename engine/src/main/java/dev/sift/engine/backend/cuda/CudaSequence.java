@@ -1,6 +1,7 @@
 package dev.sift.engine.backend.cuda;
 
 import dev.sift.engine.kv.KvCache;
+import dev.sift.engine.kv.QueryWindow;
 import dev.sift.engine.model.DecoderSequence;
 import dev.sift.engine.model.ModelConfig;
 import dev.sift.engine.model.RopeLayout;
@@ -35,6 +36,10 @@ final class CudaSequence implements DecoderSequence {
     private final DeviceBuffer deviceLogits;
     private final float[] logits;
     private final float attentionScale;
+    /** The queries kept for KV-cache compression; {@code null} until the sequence is asked to record them. */
+    private QueryWindow queries;
+    /** Host copy of one layer's post-RoPE queries while recording. */
+    private float[] hostQueries;
 
     CudaSequence(ModelConfig config, CudaContext context, CudaKernels kernels, CudaWeights weights, int capacity) {
         this.config = config;
@@ -99,6 +104,11 @@ final class CudaSequence implements DecoderSequence {
             }
             kernels.rope(q, k, c.heads(), c.kvHeads(), c.headDim(), c.ropeDim() / 2, weights.ropeFrequencies,
                     scaledPosition, neox);
+            if (queries != null) {
+                // One small synchronous copy per layer: the window is filled as on the CPU.
+                q.read(0, Pointer.to(hostQueries), (long) hostQueries.length * Float.BYTES);
+                queries.record(l, position, hostQueries);
+            }
             cache.appendOnDevice(kernels, l, position, k, v);
             kernels.attention(attentionOut, q, cache, scores, l, c.heads(), attentionScale);
             kernels.matvec(layer.wo(), x, attentionOut, x, dim, qDim);
@@ -120,6 +130,19 @@ final class CudaSequence implements DecoderSequence {
     @Override
     public KvCache kvCache() {
         return cache;
+    }
+
+    /**
+     * Records each token's post-RoPE queries of every layer from now on, copying them to the host
+     * after the layer's RoPE kernel (one {@code heads × headDim} float copy per layer and token).
+     */
+    @Override
+    public QueryWindow recordQueries(int window) {
+        if (queries == null || queries.window() < window) {
+            queries = new QueryWindow(config.layers(), config.heads(), config.headDim(), window);
+            hostQueries = new float[config.heads() * config.headDim()];
+        }
+        return queries;
     }
 
     /** Frees the cache and activations on the device. */

@@ -1,0 +1,50 @@
+package dev.sift.engine.tensor;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The vector species the dot-product kernels use, and a per-thread float scratch for the formats
+ * that are decoded a block at a time before a vector multiply-add.
+ */
+final class Simd {
+
+    /** The widest float species of the machine (8 lanes with AVX2, 16 with AVX-512). */
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    /** Lanes of {@link #F}. */
+    static final int LANES = F.length();
+    /** Bytes with as many lanes as {@link #F}, so that one cast turns them into one float vector. */
+    static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(LANES * Byte.SIZE));
+    /** Scratch floats per thread: one super-block of 256 elements. */
+    static final int SCRATCH = 256;
+
+    private static final ThreadLocal<float[]> SCRATCH_BUFFER = ThreadLocal.withInitial(() -> new float[SCRATCH]);
+
+    private Simd() {
+    }
+
+    /** This thread's scratch of {@link #SCRATCH} floats; fetch once per dot product, not per block. */
+    static float[] scratch() {
+        return SCRATCH_BUFFER.get();
+    }
+
+    /** {@code sum(w[0..n) * x[xOffset..xOffset+n))} with vectors, {@code n} a multiple of nothing in particular. */
+    static float dot(float[] w, float[] x, int xOffset, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        int upper = F.loopBound(n);
+        for (; i < upper; i += LANES) {
+            acc = FloatVector.fromArray(F, w, i).fma(FloatVector.fromArray(F, x, xOffset + i), acc);
+        }
+        float sum = acc.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+        for (; i < n; i++) {
+            sum += w[i] * x[xOffset + i];
+        }
+        return sum;
+    }
+
+    /** Whether the byte-lane kernels can be used (a byte vector of {@link #LANES} lanes exists). */
+    static final boolean BYTE_KERNELS = LANES >= 8 && LANES <= 64 && ByteVector.SPECIES_MAX.length() >= LANES;
+}

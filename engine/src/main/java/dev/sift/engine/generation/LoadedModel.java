@@ -3,6 +3,7 @@ package dev.sift.engine.generation;
 import dev.sift.engine.backend.Backend;
 import dev.sift.engine.backend.CpuKernels;
 import dev.sift.engine.backend.cuda.CudaAvailability;
+import dev.sift.engine.backend.cuda.CudaBackendException;
 import dev.sift.engine.backend.cuda.CudaDecoder;
 import dev.sift.engine.gguf.GgufFile;
 import dev.sift.engine.gguf.GgufFormatException;
@@ -30,6 +31,8 @@ import java.nio.file.Path;
  */
 public final class LoadedModel implements AutoCloseable {
 
+    private static final System.Logger LOG = System.getLogger(LoadedModel.class.getName());
+
     private final GgufFile file;
     private final Tokenizer tokenizer;
     private final ModelConfig config;
@@ -48,19 +51,29 @@ public final class LoadedModel implements AutoCloseable {
 
     /**
      * The decoder for the chosen backend. {@code AUTO} takes CUDA when the probe finds a usable GPU
-     * and the default compression needs nothing the CUDA backend lacks (window queries), else the CPU.
+     * whose free memory holds the weights and a default-length KV cache, else the CPU.
      */
     private static Decoder decoder(LlamaWeights weights, ModelConfig config, ModelOptions options) {
         Backend backend = options.backend();
-        if (backend == Backend.AUTO) {
-            backend = CudaAvailability.probe().available() && options.compression().isNone() ? Backend.CUDA : Backend.CPU;
+        boolean auto = backend == Backend.AUTO;
+        if (auto) {
+            backend = CudaAvailability.probe().available() ? Backend.CUDA : Backend.CPU;
         }
         if (backend == Backend.CUDA) {
             CudaAvailability cuda = CudaAvailability.probe();
             if (!cuda.available()) {
                 throw new IllegalStateException("backend cuda was requested but CUDA is not usable: " + cuda.detail());
             }
-            return new CudaDecoder(weights, config);
+            int contextLength = options.contextLength() == 0 ? config.contextLength() : options.contextLength();
+            try {
+                return new CudaDecoder(weights, config, 0, contextLength);
+            } catch (CudaBackendException e) {
+                if (!auto) {
+                    throw e;
+                }
+                LOG.log(System.Logger.Level.INFO, "backend auto: using the CPU, CUDA cannot take this model: {0}",
+                        e.getMessage());
+            }
         }
         return new LlamaModel(weights, config, new CpuKernels(options.threads()));
     }

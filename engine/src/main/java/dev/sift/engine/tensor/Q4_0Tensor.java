@@ -84,7 +84,7 @@ public final class Q4_0Tensor extends Tensor {
                 blockSum = low.fma(FloatVector.fromArray(Simd.F, x, xi + j), blockSum);
                 blockSum = high.fma(FloatVector.fromArray(Simd.F, x, xi + 16 + j), blockSum);
             }
-            acc = blockSum.fma(Float.float16ToFloat(data.get(F16, base)), acc);
+            acc = blockSum.fma(FloatVector.broadcast(Simd.F, Float.float16ToFloat(data.get(F16, base))), acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
     }

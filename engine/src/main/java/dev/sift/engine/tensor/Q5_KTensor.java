@@ -37,4 +37,9 @@ public final class Q5_KTensor extends Tensor {
     public float dot(long from, float[] x, int xOffset, int n) {
         return blocks.dot(from, x, xOffset, n);
     }
+
+    /** The scalar reference of {@link #dot}. */
+    float dotScalar(long from, float[] x, int xOffset, int n) {
+        return blocks.dotScalar(from, x, xOffset, n);
+    }
 }

@@ -2,8 +2,13 @@ package dev.sift.engine.tensor;
 
 import dev.sift.engine.gguf.TensorType;
 
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 
 /**
  * ggml's Q6_K: super-blocks of 256 elements in 210 bytes: 128 bytes {@code ql} of low nibbles, 64
@@ -89,9 +94,50 @@ public final class Q6_KTensor extends Tensor {
         }
     }
 
-    /** Per sub-block of 16, {@code d * sc * sum((q - 32) * x)}. */
+    /**
+     * {@code sum(d * sc * (q - 32) * x)}: {@link Simd#LANES} bytes of {@code ql} and {@code qh} at a
+     * time give as many 6-bit quants of each quarter, widened to float lanes and scaled per sub-block.
+     */
     @Override
     public float dot(long from, float[] x, int xOffset, int n) {
+        if (!Simd.BYTE_KERNELS || Simd.LANES > 16) {
+            return dotScalar(from, x, xOffset, n);
+        }
+        FloatVector acc = FloatVector.zero(Simd.F);
+        for (int b = 0; b < n / BLOCK; b++) {
+            long base = (from / BLOCK + b) * BLOCK_BYTES;
+            float d = scale(base);
+            for (int half = 0; half < 2; half++) {
+                int xi = xOffset + b * BLOCK + 128 * half;
+                long ql = base + 64 * half;
+                long qhAt = base + QH_OFFSET + 32 * half;
+                for (int l = 0; l < 32; l += Simd.LANES) {
+                    int s = 8 * half + l / 16;
+                    ByteVector ql0 = ByteVector.fromMemorySegment(Simd.B, data, ql + l, ByteOrder.LITTLE_ENDIAN);
+                    ByteVector ql1 = ByteVector.fromMemorySegment(Simd.B, data, ql + 32 + l, ByteOrder.LITTLE_ENDIAN);
+                    ByteVector qh = ByteVector.fromMemorySegment(Simd.B, data, qhAt + l, ByteOrder.LITTLE_ENDIAN);
+                    ByteVector q0 = ql0.and((byte) 0xF).or(qh.and((byte) 3).lanewise(VectorOperators.LSHL, 4));
+                    ByteVector q1 = ql1.and((byte) 0xF).or(qh.and((byte) 0xC).lanewise(VectorOperators.LSHL, 2));
+                    ByteVector q2 = ql0.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF).or(qh.and((byte) 0x30));
+                    ByteVector q3 = ql1.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF)
+                            .or(qh.lanewise(VectorOperators.LSHR, 2).and((byte) 0x30));
+                    acc = weights(q0, d * subScale(base, s)).fma(FloatVector.fromArray(Simd.F, x, xi + l), acc);
+                    acc = weights(q1, d * subScale(base, s + 2)).fma(FloatVector.fromArray(Simd.F, x, xi + 32 + l), acc);
+                    acc = weights(q2, d * subScale(base, s + 4)).fma(FloatVector.fromArray(Simd.F, x, xi + 64 + l), acc);
+                    acc = weights(q3, d * subScale(base, s + 6)).fma(FloatVector.fromArray(Simd.F, x, xi + 96 + l), acc);
+                }
+            }
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** {@code (q - 32) * scale} in float lanes, for 6-bit quants {@code q} in byte lanes. */
+    private static FloatVector weights(ByteVector q, float scale) {
+        return ((FloatVector) q.sub((byte) 32).castShape(Simd.F, 0)).mul(scale);
+    }
+
+    /** The scalar reference of {@link #dot}: per sub-block of 16, {@code d * sc * sum((q - 32) * x)}. */
+    float dotScalar(long from, float[] x, int xOffset, int n) {
         float sum = 0f;
         for (int b = 0; b < n / BLOCK; b++) {
             long base = (from / BLOCK + b) * BLOCK_BYTES;

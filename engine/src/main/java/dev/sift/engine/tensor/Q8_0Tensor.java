@@ -73,7 +73,7 @@ public final class Q8_0Tensor extends Tensor {
                         .castShape(Simd.F, 0);
                 blockSum = q.fma(FloatVector.fromArray(Simd.F, x, xi + j), blockSum);
             }
-            acc = blockSum.fma(Float.float16ToFloat(data.get(F16, base)), acc);
+            acc = blockSum.fma(FloatVector.broadcast(Simd.F, Float.float16ToFloat(data.get(F16, base))), acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
     }

@@ -1,7 +1,12 @@
 package dev.sift.engine.tensor;
 
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 
 /**
  * The super-block layout that ggml's Q4_K and Q5_K share, decoded here once for both.
@@ -139,10 +144,51 @@ final class ScaleMinBlocks {
     }
 
     /**
-     * Per sub-block, {@code d * sc * sum(q * x) - dmin * m * sum(x)}: the minimum needs only the sum
-     * of the inputs, so nothing is decoded to floats.
+     * Per sub-block, {@code sum((d * sc * q - dmin * m) * x)}: {@link Simd#LANES} bytes of nibbles
+     * (and of fifth bits) at a time are widened to float lanes, turned into weights with one
+     * multiply-add and multiplied into the inputs with another.
      */
     float dot(long from, float[] x, int xOffset, int n) {
+        if (!Simd.BYTE_KERNELS || Simd.LANES > SUB_BLOCK) {
+            return dotScalar(from, x, xOffset, n);
+        }
+        FloatVector acc = FloatVector.zero(Simd.F);
+        boolean fifth = qhOffset != NO_FIFTH_BITS;
+        for (int b = 0; b < n / BLOCK; b++) {
+            long base = (from / BLOCK + b) * blockBytes;
+            float d = half(base);
+            float dmin = half(base + 2);
+            for (int c = 0; c < SUB_BLOCKS / 2; c++) {
+                int xi = xOffset + b * BLOCK + 2 * SUB_BLOCK * c;
+                FloatVector lowScale = FloatVector.broadcast(Simd.F, d * scale(base, 2 * c));
+                FloatVector lowMin = FloatVector.broadcast(Simd.F, -dmin * min(base, 2 * c));
+                FloatVector highScale = FloatVector.broadcast(Simd.F, d * scale(base, 2 * c + 1));
+                FloatVector highMin = FloatVector.broadcast(Simd.F, -dmin * min(base, 2 * c + 1));
+                for (int l = 0; l < SUB_BLOCK; l += Simd.LANES) {
+                    ByteVector bits = ByteVector.fromMemorySegment(Simd.B, data, base + qsOffset + SUB_BLOCK * c + l,
+                            ByteOrder.LITTLE_ENDIAN);
+                    ByteVector low = bits.and((byte) 0xF);
+                    ByteVector high = bits.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF);
+                    if (fifth) {
+                        ByteVector qh = ByteVector.fromMemorySegment(Simd.B, data, base + qhOffset + l, ByteOrder.LITTLE_ENDIAN)
+                                .lanewise(VectorOperators.LSHR, 2 * c);
+                        low = low.or(qh.and((byte) 1).lanewise(VectorOperators.LSHL, 4));
+                        high = high.or(qh.and((byte) 2).lanewise(VectorOperators.LSHL, 3));
+                    }
+                    FloatVector lowWeight = ((FloatVector) low.castShape(Simd.F, 0)).fma(lowScale, lowMin);
+                    FloatVector highWeight = ((FloatVector) high.castShape(Simd.F, 0)).fma(highScale, highMin);
+                    acc = lowWeight.fma(FloatVector.fromArray(Simd.F, x, xi + l), acc);
+                    acc = highWeight.fma(FloatVector.fromArray(Simd.F, x, xi + SUB_BLOCK + l), acc);
+                }
+            }
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    /**
+     * The scalar reference of {@link #dot}: per sub-block, {@code d * sc * sum(q * x) - dmin * m * sum(x)}.
+     */
+    float dotScalar(long from, float[] x, int xOffset, int n) {
         float sum = 0f;
         for (int b = 0; b < n / BLOCK; b++) {
             long base = (from / BLOCK + b) * blockBytes;

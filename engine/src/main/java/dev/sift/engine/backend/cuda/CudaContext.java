@@ -25,6 +25,7 @@ import static jcuda.driver.JCudaDriver.cuDeviceTotalMem;
 import static jcuda.driver.JCudaDriver.cuDriverGetVersion;
 import static jcuda.driver.JCudaDriver.cuInit;
 import static jcuda.driver.JCudaDriver.cuMemAlloc;
+import static jcuda.driver.JCudaDriver.cuMemGetInfo;
 import static jcuda.driver.JCudaDriver.cuModuleLoadData;
 
 /**
@@ -137,6 +138,14 @@ final class CudaContext implements AutoCloseable {
     /** Whether {@link #close} has not run yet. */
     boolean isOpen() {
         return open;
+    }
+
+    /** Device memory free now, as the driver reports it ({@code cuMemGetInfo}); the context must be current. */
+    long freeBytes() {
+        long[] free = new long[1];
+        long[] total = new long[1];
+        check(cuMemGetInfo(free, total), "cuMemGetInfo");
+        return free[0];
     }
 
     /** Makes this context current on the calling thread. */

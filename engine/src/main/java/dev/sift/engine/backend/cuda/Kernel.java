@@ -19,11 +19,23 @@ enum Kernel {
     MATVEC_BF16("matvec", "matvec_bf16"),
     MATVEC_Q8_0("matvec", "matvec_q8_0"),
     MATVEC_Q4_0("matvec", "matvec_q4_0"),
+    MATVEC_Q4_1("matvec", "matvec_q4_1"),
+    MATVEC_Q5_0("matvec", "matvec_q5_0"),
+    MATVEC_Q5_1("matvec", "matvec_q5_1"),
+    MATVEC_Q4_K("matvec", "matvec_q4_k"),
+    MATVEC_Q5_K("matvec", "matvec_q5_k"),
+    MATVEC_Q6_K("matvec", "matvec_q6_k"),
     EMBEDDING_F32("matvec", "embedding_f32"),
     EMBEDDING_F16("matvec", "embedding_f16"),
     EMBEDDING_BF16("matvec", "embedding_bf16"),
     EMBEDDING_Q8_0("matvec", "embedding_q8_0"),
     EMBEDDING_Q4_0("matvec", "embedding_q4_0"),
+    EMBEDDING_Q4_1("matvec", "embedding_q4_1"),
+    EMBEDDING_Q5_0("matvec", "embedding_q5_0"),
+    EMBEDDING_Q5_1("matvec", "embedding_q5_1"),
+    EMBEDDING_Q4_K("matvec", "embedding_q4_k"),
+    EMBEDDING_Q5_K("matvec", "embedding_q5_k"),
+    EMBEDDING_Q6_K("matvec", "embedding_q6_k"),
     RMS_NORM("activations", "rms_norm"),
     SWIGLU("activations", "swiglu"),
     ROPE("attention", "rope"),
@@ -68,6 +80,12 @@ enum Kernel {
             case BF16 -> MATVEC_BF16;
             case Q8_0 -> MATVEC_Q8_0;
             case Q4_0 -> MATVEC_Q4_0;
+            case Q4_1 -> MATVEC_Q4_1;
+            case Q5_0 -> MATVEC_Q5_0;
+            case Q5_1 -> MATVEC_Q5_1;
+            case Q4_K -> MATVEC_Q4_K;
+            case Q5_K -> MATVEC_Q5_K;
+            case Q6_K -> MATVEC_Q6_K;
             default -> throw new UnsupportedTensorTypeException(type, tensorName);
         };
     }
@@ -80,6 +98,12 @@ enum Kernel {
             case BF16 -> EMBEDDING_BF16;
             case Q8_0 -> EMBEDDING_Q8_0;
             case Q4_0 -> EMBEDDING_Q4_0;
+            case Q4_1 -> EMBEDDING_Q4_1;
+            case Q5_0 -> EMBEDDING_Q5_0;
+            case Q5_1 -> EMBEDDING_Q5_1;
+            case Q4_K -> EMBEDDING_Q4_K;
+            case Q5_K -> EMBEDDING_Q5_K;
+            case Q6_K -> EMBEDDING_Q6_K;
             default -> throw new UnsupportedTensorTypeException(type, tensorName);
         };
     }

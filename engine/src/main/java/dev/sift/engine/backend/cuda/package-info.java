@@ -9,7 +9,7 @@
  * driver JIT-compiles them for the GPU at hand. They mirror the CPU backend operation for
  * operation, in float32:
  * <ul>
- *   <li>{@code matvec_{f32,f16,bf16,q8_0,q4_0}}: weights in their GGUF block layout, one warp per
+ *   <li>{@code matvec_{f32,f16,bf16,q8_0,q4_0,q4_1,q5_0,q5_1,q4_k,q5_k,q6_k}}: weights in their GGUF block layout, one warp per
  *       row, an optional vector added to the result (Qwen2's biases, the residual connections);</li>
  *   <li>{@code embedding_*}: one dequantized row of the token embedding;</li>
  *   <li>{@code rms_norm} (also per head, for Qwen3's query/key norm) and {@code swiglu};</li>

@@ -57,7 +57,10 @@ class CudaKernelsTest {
     @ParameterizedTest
     @CsvSource({"F32,67,96", "F32,3,35", "F32,300,4096", "F16,67,96", "F16,3,35", "F16,300,4096",
             "BF16,67,96", "BF16,3,35", "BF16,300,4096", "Q8_0,67,96", "Q8_0,1,32", "Q8_0,300,4096",
-            "Q4_0,67,96", "Q4_0,1,32", "Q4_0,300,4096"})
+            "Q4_0,67,96", "Q4_0,1,32", "Q4_0,300,4096", "Q4_1,67,96", "Q4_1,1,32", "Q4_1,300,4096",
+            "Q5_0,67,96", "Q5_0,1,32", "Q5_0,300,4096", "Q5_1,67,96", "Q5_1,1,32", "Q5_1,300,4096",
+            "Q4_K,67,256", "Q4_K,3,768", "Q4_K,300,4096", "Q5_K,67,256", "Q5_K,3,768", "Q5_K,300,4096",
+            "Q6_K,67,256", "Q6_K,3,768", "Q6_K,300,4096"})
     void matvecMatchesTensorDot(TensorType type, int rows, int cols) {
         Tensor weights = tensor(type, randomFloats(rows * cols));
         float[] x = randomFloats(cols);
@@ -74,10 +77,11 @@ class CudaKernelsTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = TensorType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0"})
+    @EnumSource(value = TensorType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1",
+            "Q4_K", "Q5_K", "Q6_K"})
     void matvecAddsTheAddendInPlace(TensorType type) {
         int rows = 40;
-        int cols = 128;
+        int cols = type.blockSize() == 256 ? 512 : 128;
         Tensor weights = tensor(type, randomFloats(rows * cols));
         float[] x = randomFloats(cols);
         float[] residual = randomFloats(rows);
@@ -92,10 +96,11 @@ class CudaKernelsTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = TensorType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0"})
+    @EnumSource(value = TensorType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1",
+            "Q4_K", "Q5_K", "Q6_K"})
     void embeddingDequantizesExactlyOneRow(TensorType type) {
         int rows = 9;
-        int cols = 160;
+        int cols = type.blockSize() == 256 ? 768 : 160;
         Tensor table = tensor(type, randomFloats(rows * cols));
         DeviceTensor deviceTable = upload("token_embd.weight", table);
         for (int token : new int[] {0, 4, rows - 1}) {

@@ -59,7 +59,7 @@ main() {
 
     echo "== CUDA tests"
     set +e
-    timeout 240 "${java[@]}" -Dsift.cuda.sync=true -Dsift.cuda.required="${CUDA_REQUIRED:-true}" \
+    timeout 300 "${java[@]}" -Dsift.cuda.sync=true -Dsift.cuda.required="${CUDA_REQUIRED:-true}" \
         -jar "$launcher" execute --disable-banner --disable-ansi-colors --details=tree --fail-if-no-tests \
         --class-path "$classpath" --select-package dev.sift.engine.backend.cuda
     record "CUDA tests" $?

@@ -57,11 +57,15 @@ echo "== Java runtime"
 ../shared/scripts/jre-for-device.sh
 
 echo "== models"
+# What CudaDecoderTest and CudaCompressionTest read: the quantized files of every architecture, the
+# dense ones of Llama only (the limit leaves no room for the others'), and the long-story prompt.
 rm -rf .models
-mkdir -p .models/synthetic
+mkdir -p .models/synthetic .models/reference
 cp "$shared_models/stories260K.gguf" .models/
+cp "$shared_models/reference/long-story.json" .models/reference/
+cp "$shared_models"/synthetic/tiny-llama-{f32,f16}.gguf .models/synthetic/
 for arch in llama llama3 qwen2 qwen3; do
-  for type in f32 f16 q8_0 q4_0; do
+  for type in q8_0 q4_0 d256-q4_k d256-q6_k; do
     cp "$shared_models/synthetic/tiny-$arch-$type.gguf" .models/synthetic/
   done
 done

@@ -3,6 +3,7 @@ package dev.sift.engine.backend;
 import dev.sift.engine.tensor.Tensor;
 
 import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.RecursiveAction;
 import java.util.stream.IntStream;
 
 /**
@@ -13,6 +14,12 @@ public final class CpuKernels implements AutoCloseable {
 
     /** Below this many multiply-adds a matmul runs on the calling thread; forking costs more. */
     private static final long PARALLEL_THRESHOLD = 1 << 15;
+
+    /**
+     * {@code -Dsift.kernels=scalar} also restores the one-task-per-row split, so that the code before
+     * the vector kernels can be measured side by side with them (see {@code sift bench}).
+     */
+    private static final boolean ROW_TASKS = "scalar".equals(System.getProperty("sift.kernels"));
 
     private final ForkJoinPool pool;
     private final int threads;
@@ -41,7 +48,50 @@ public final class CpuKernels implements AutoCloseable {
             }
             return;
         }
-        parallelFor(rows, i -> out[i] = weights.dot((long) i * cols, x, 0, cols));
+        if (ROW_TASKS) {
+            parallelFor(rows, i -> out[i] = weights.dot((long) i * cols, x, 0, cols));
+            return;
+        }
+        pool.invoke(new RowChunks(out, weights, x, cols, 0, rows, Math.min(threads, rows)));
+    }
+
+    /**
+     * Rows {@code [from, to)} of a matmul split into {@code chunks} contiguous ranges of nearly equal
+     * size, one per worker: halved recursively, so a matmul costs about {@code 2 * chunks} small tasks
+     * and each worker streams through one contiguous range of the weights.
+     */
+    private static final class RowChunks extends RecursiveAction {
+        private final float[] out;
+        private final Tensor weights;
+        private final float[] x;
+        private final int cols;
+        private final int from;
+        private final int to;
+        private final int chunks;
+
+        RowChunks(float[] out, Tensor weights, float[] x, int cols, int from, int to, int chunks) {
+            this.out = out;
+            this.weights = weights;
+            this.x = x;
+            this.cols = cols;
+            this.from = from;
+            this.to = to;
+            this.chunks = chunks;
+        }
+
+        @Override
+        protected void compute() {
+            if (chunks <= 1) {
+                for (int i = from; i < to; i++) {
+                    out[i] = weights.dot((long) i * cols, x, 0, cols);
+                }
+                return;
+            }
+            int leftChunks = chunks / 2;
+            int middle = from + (int) ((long) (to - from) * leftChunks / chunks);
+            invokeAll(new RowChunks(out, weights, x, cols, from, middle, leftChunks),
+                    new RowChunks(out, weights, x, cols, middle, to, chunks - leftChunks));
+        }
     }
 
     /** Runs {@code body} for every index in {@code [0, n)} on the worker pool and waits for all. */

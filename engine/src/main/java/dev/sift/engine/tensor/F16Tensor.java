@@ -35,6 +35,9 @@ public final class F16Tensor extends Tensor {
      */
     @Override
     public float dot(long from, float[] x, int xOffset, int n) {
+        if (Simd.SCALAR) {
+            return dotScalar(from, x, xOffset, n);
+        }
         float[] scratch = Simd.scratch();
         float sum = 0f;
         for (int done = 0; done < n; done += Simd.SCRATCH) {

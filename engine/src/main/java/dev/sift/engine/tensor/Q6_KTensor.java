@@ -103,30 +103,38 @@ public final class Q6_KTensor extends Tensor {
         if (!Simd.BYTE_KERNELS || Simd.LANES > 16) {
             return dotScalar(from, x, xOffset, n);
         }
-        FloatVector acc = FloatVector.zero(Simd.F);
+        float sum = 0f;
         for (int b = 0; b < n / BLOCK; b++) {
             long base = (from / BLOCK + b) * BLOCK_BYTES;
             float d = scale(base);
-            for (int half = 0; half < 2; half++) {
-                int xi = xOffset + b * BLOCK + 128 * half;
-                long ql = base + 64 * half;
-                long qhAt = base + QH_OFFSET + 32 * half;
-                for (int l = 0; l < 32; l += Simd.LANES) {
-                    int s = 8 * half + l / 16;
-                    ByteVector ql0 = ByteVector.fromMemorySegment(Simd.B, data, ql + l, ByteOrder.LITTLE_ENDIAN);
-                    ByteVector ql1 = ByteVector.fromMemorySegment(Simd.B, data, ql + 32 + l, ByteOrder.LITTLE_ENDIAN);
-                    ByteVector qh = ByteVector.fromMemorySegment(Simd.B, data, qhAt + l, ByteOrder.LITTLE_ENDIAN);
-                    ByteVector q0 = ql0.and((byte) 0xF).or(qh.and((byte) 3).lanewise(VectorOperators.LSHL, 4));
-                    ByteVector q1 = ql1.and((byte) 0xF).or(qh.and((byte) 0xC).lanewise(VectorOperators.LSHL, 2));
-                    ByteVector q2 = ql0.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF).or(qh.and((byte) 0x30));
-                    ByteVector q3 = ql1.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF)
-                            .or(qh.lanewise(VectorOperators.LSHR, 2).and((byte) 0x30));
-                    acc = weights(q0, d * subScale(base, s)).fma(FloatVector.fromArray(Simd.F, x, xi + l), acc);
-                    acc = weights(q1, d * subScale(base, s + 2)).fma(FloatVector.fromArray(Simd.F, x, xi + 32 + l), acc);
-                    acc = weights(q2, d * subScale(base, s + 4)).fma(FloatVector.fromArray(Simd.F, x, xi + 64 + l), acc);
-                    acc = weights(q3, d * subScale(base, s + 6)).fma(FloatVector.fromArray(Simd.F, x, xi + 96 + l), acc);
-                }
-            }
+            int xi = xOffset + b * BLOCK;
+            sum += halfDot(base, 0, d, x, xi) + halfDot(base, 1, d, x, xi + 128);
+        }
+        return sum;
+    }
+
+    /**
+     * One half (128 elements) of the block at {@code base}, in its own method: the whole block in one
+     * method exceeds what C2 inlines, and the vector operations left as calls then box.
+     */
+    private float halfDot(long base, int half, float d, float[] x, int xi) {
+        FloatVector acc = FloatVector.zero(Simd.F);
+        long ql = base + 64 * half;
+        long qhAt = base + QH_OFFSET + 32 * half;
+        for (int l = 0; l < 32; l += Simd.LANES) {
+            int s = 8 * half + l / 16;
+            ByteVector ql0 = ByteVector.fromMemorySegment(Simd.B, data, ql + l, ByteOrder.LITTLE_ENDIAN);
+            ByteVector ql1 = ByteVector.fromMemorySegment(Simd.B, data, ql + 32 + l, ByteOrder.LITTLE_ENDIAN);
+            ByteVector qh = ByteVector.fromMemorySegment(Simd.B, data, qhAt + l, ByteOrder.LITTLE_ENDIAN);
+            ByteVector q0 = ql0.and((byte) 0xF).or(qh.and((byte) 3).lanewise(VectorOperators.LSHL, 4));
+            ByteVector q1 = ql1.and((byte) 0xF).or(qh.and((byte) 0xC).lanewise(VectorOperators.LSHL, 2));
+            ByteVector q2 = ql0.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF).or(qh.and((byte) 0x30));
+            ByteVector q3 = ql1.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF)
+                    .or(qh.lanewise(VectorOperators.LSHR, 2).and((byte) 0x30));
+            acc = weights(q0, d * subScale(base, s)).fma(FloatVector.fromArray(Simd.F, x, xi + l), acc);
+            acc = weights(q1, d * subScale(base, s + 2)).fma(FloatVector.fromArray(Simd.F, x, xi + 32 + l), acc);
+            acc = weights(q2, d * subScale(base, s + 4)).fma(FloatVector.fromArray(Simd.F, x, xi + 64 + l), acc);
+            acc = weights(q3, d * subScale(base, s + 6)).fma(FloatVector.fromArray(Simd.F, x, xi + 96 + l), acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
     }

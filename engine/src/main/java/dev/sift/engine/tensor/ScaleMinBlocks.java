@@ -152,35 +152,45 @@ final class ScaleMinBlocks {
         if (!Simd.BYTE_KERNELS || Simd.LANES > SUB_BLOCK) {
             return dotScalar(from, x, xOffset, n);
         }
-        FloatVector acc = FloatVector.zero(Simd.F);
-        boolean fifth = qhOffset != NO_FIFTH_BITS;
+        float sum = 0f;
         for (int b = 0; b < n / BLOCK; b++) {
             long base = (from / BLOCK + b) * blockBytes;
             float d = half(base);
             float dmin = half(base + 2);
+            int xi = xOffset + b * BLOCK;
             for (int c = 0; c < SUB_BLOCKS / 2; c++) {
-                int xi = xOffset + b * BLOCK + 2 * SUB_BLOCK * c;
-                FloatVector lowScale = FloatVector.broadcast(Simd.F, d * scale(base, 2 * c));
-                FloatVector lowMin = FloatVector.broadcast(Simd.F, -dmin * min(base, 2 * c));
-                FloatVector highScale = FloatVector.broadcast(Simd.F, d * scale(base, 2 * c + 1));
-                FloatVector highMin = FloatVector.broadcast(Simd.F, -dmin * min(base, 2 * c + 1));
-                for (int l = 0; l < SUB_BLOCK; l += Simd.LANES) {
-                    ByteVector bits = ByteVector.fromMemorySegment(Simd.B, data, base + qsOffset + SUB_BLOCK * c + l,
-                            ByteOrder.LITTLE_ENDIAN);
-                    ByteVector low = bits.and((byte) 0xF);
-                    ByteVector high = bits.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF);
-                    if (fifth) {
-                        ByteVector qh = ByteVector.fromMemorySegment(Simd.B, data, base + qhOffset + l, ByteOrder.LITTLE_ENDIAN)
-                                .lanewise(VectorOperators.LSHR, 2 * c);
-                        low = low.or(qh.and((byte) 1).lanewise(VectorOperators.LSHL, 4));
-                        high = high.or(qh.and((byte) 2).lanewise(VectorOperators.LSHL, 3));
-                    }
-                    FloatVector lowWeight = ((FloatVector) low.castShape(Simd.F, 0)).fma(lowScale, lowMin);
-                    FloatVector highWeight = ((FloatVector) high.castShape(Simd.F, 0)).fma(highScale, highMin);
-                    acc = lowWeight.fma(FloatVector.fromArray(Simd.F, x, xi + l), acc);
-                    acc = highWeight.fma(FloatVector.fromArray(Simd.F, x, xi + SUB_BLOCK + l), acc);
-                }
+                sum += chunkDot(base, c, d, dmin, x, xi + 2 * SUB_BLOCK * c);
             }
+        }
+        return sum;
+    }
+
+    /**
+     * Chunk {@code c} (sub-blocks {@code 2c} and {@code 2c + 1}) of the block at {@code base}, in its
+     * own method: a whole block in one method exceeds what C2 inlines, and the vector operations left
+     * as calls then box.
+     */
+    private float chunkDot(long base, int c, float d, float dmin, float[] x, int xi) {
+        FloatVector lowScale = FloatVector.broadcast(Simd.F, d * scale(base, 2 * c));
+        FloatVector lowMin = FloatVector.broadcast(Simd.F, -dmin * min(base, 2 * c));
+        FloatVector highScale = FloatVector.broadcast(Simd.F, d * scale(base, 2 * c + 1));
+        FloatVector highMin = FloatVector.broadcast(Simd.F, -dmin * min(base, 2 * c + 1));
+        FloatVector acc = FloatVector.zero(Simd.F);
+        for (int l = 0; l < SUB_BLOCK; l += Simd.LANES) {
+            ByteVector bits = ByteVector.fromMemorySegment(Simd.B, data, base + qsOffset + SUB_BLOCK * c + l,
+                    ByteOrder.LITTLE_ENDIAN);
+            ByteVector low = bits.and((byte) 0xF);
+            ByteVector high = bits.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF);
+            if (qhOffset != NO_FIFTH_BITS) {
+                ByteVector qh = ByteVector.fromMemorySegment(Simd.B, data, base + qhOffset + l, ByteOrder.LITTLE_ENDIAN)
+                        .lanewise(VectorOperators.LSHR, 2 * c);
+                low = low.or(qh.and((byte) 1).lanewise(VectorOperators.LSHL, 4));
+                high = high.or(qh.and((byte) 2).lanewise(VectorOperators.LSHL, 3));
+            }
+            FloatVector lowWeight = ((FloatVector) low.castShape(Simd.F, 0)).fma(lowScale, lowMin);
+            FloatVector highWeight = ((FloatVector) high.castShape(Simd.F, 0)).fma(highScale, highMin);
+            acc = lowWeight.fma(FloatVector.fromArray(Simd.F, x, xi + l), acc);
+            acc = highWeight.fma(FloatVector.fromArray(Simd.F, x, xi + SUB_BLOCK + l), acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
     }

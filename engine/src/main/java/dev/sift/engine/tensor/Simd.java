@@ -30,7 +30,7 @@ final class Simd {
         return SCRATCH_BUFFER.get();
     }
 
-    /** {@code sum(w[0..n) * x[xOffset..xOffset+n))} with vectors, {@code n} a multiple of nothing in particular. */
+    /** {@code sum(w[0..n) * x[xOffset..xOffset+n))} with vectors and a scalar tail, for any {@code n}. */
     static float dot(float[] w, float[] x, int xOffset, int n) {
         FloatVector acc = FloatVector.zero(F);
         int i = 0;
@@ -45,6 +45,12 @@ final class Simd {
         return sum;
     }
 
+    /**
+     * {@code -Dsift.kernels=scalar} selects the scalar reference kernels (one byte at a time), to
+     * measure the vector kernels against them or to rule them out when debugging.
+     */
+    static final boolean SCALAR = "scalar".equals(System.getProperty("sift.kernels"));
+
     /** Whether the byte-lane kernels can be used (a byte vector of {@link #LANES} lanes exists). */
-    static final boolean BYTE_KERNELS = LANES >= 8 && LANES <= 64 && ByteVector.SPECIES_MAX.length() >= LANES;
+    static final boolean BYTE_KERNELS = !SCALAR && LANES >= 8 && LANES <= 64 && ByteVector.SPECIES_MAX.length() >= LANES;
 }

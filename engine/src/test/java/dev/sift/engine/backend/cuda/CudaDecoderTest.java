@@ -46,15 +46,17 @@ class CudaDecoderTest {
         CudaTests.requireCuda();
     }
 
+    /**
+     * Every architecture in the quantized formats, the dense formats on Llama (the dense kernels do
+     * not depend on the architecture; the F32/F16 files of the others passed before and stay behind
+     * to keep the GPU check's carried models under its size limit, see scripts/prepare-gpu-check.sh).
+     */
     @ParameterizedTest
     @CsvSource({"stories260K.gguf,1e-3",
             "synthetic/tiny-llama-f32.gguf,1e-3", "synthetic/tiny-llama-f16.gguf,1e-2",
             "synthetic/tiny-llama-q8_0.gguf,1e-2", "synthetic/tiny-llama-q4_0.gguf,1e-2",
-            "synthetic/tiny-llama3-f32.gguf,1e-3", "synthetic/tiny-llama3-f16.gguf,1e-2",
             "synthetic/tiny-llama3-q8_0.gguf,1e-2", "synthetic/tiny-llama3-q4_0.gguf,1e-2",
-            "synthetic/tiny-qwen2-f32.gguf,1e-3", "synthetic/tiny-qwen2-f16.gguf,1e-2",
             "synthetic/tiny-qwen2-q8_0.gguf,1e-2", "synthetic/tiny-qwen2-q4_0.gguf,1e-2",
-            "synthetic/tiny-qwen3-f32.gguf,1e-3", "synthetic/tiny-qwen3-f16.gguf,1e-2",
             "synthetic/tiny-qwen3-q8_0.gguf,1e-2", "synthetic/tiny-qwen3-q4_0.gguf,1e-2",
             "synthetic/tiny-llama-d256-q4_k.gguf,1e-2", "synthetic/tiny-llama-d256-q6_k.gguf,1e-2",
             "synthetic/tiny-llama3-d256-q4_k.gguf,1e-2", "synthetic/tiny-llama3-d256-q6_k.gguf,1e-2",

@@ -1,0 +1,96 @@
+package dev.sift.engine.cli;
+
+import dev.sift.engine.bench.BenchOptions;
+import dev.sift.engine.bench.BenchResult;
+import dev.sift.engine.bench.Benchmark;
+import dev.sift.engine.bench.ModelGenerator;
+import dev.sift.engine.bench.ModelShape;
+import dev.sift.engine.gguf.TensorType;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code sift bench}: measures prefill and decode speed, or writes a random-weight model to measure. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Measure prefill and decode speed of a model (CPU backend), or with --generate-model write",
+                "a random-weight GGUF in a real model's shape to measure."})
+final class BenchCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-m", "--model"}, description = "GGUF model file to measure.")
+    Path model;
+
+    @Option(names = "--prompt-tokens", defaultValue = "512", description = "Prompt tokens per run (default: ${DEFAULT-VALUE}).")
+    int promptTokens;
+
+    @Option(names = "--gen-tokens", defaultValue = "128", description = "Decoded tokens per run (default: ${DEFAULT-VALUE}).")
+    int genTokens;
+
+    @Option(names = "--threads", defaultValue = "0", description = "Worker threads; 0 = all processors (default).")
+    int threads;
+
+    @Option(names = "--runs", defaultValue = "5", description = "Measured runs (default: ${DEFAULT-VALUE}).")
+    int runs;
+
+    @Option(names = "--bandwidth", description = "Memory read bandwidth in GB/s: also print the fraction of the"
+            + " decode speed it allows.")
+    Double bandwidth;
+
+    @Option(names = "--generate-model", paramLabel = "OUT.gguf",
+            description = "Write a random-weight model here instead of measuring.")
+    Path generate;
+
+    @Option(names = "--shape", defaultValue = "llama-3.2-1b",
+            description = "Shape to generate: llama-3.2-1b, d1024 or tiny (default: ${DEFAULT-VALUE}).")
+    String shape;
+
+    @Option(names = "--type", defaultValue = "q8_0",
+            description = "Weight type to generate: f32, f16, q8_0, q4_0, q4_k, q6_k (default: ${DEFAULT-VALUE}).")
+    String type;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Random seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        if (generate != null) {
+            ModelShape modelShape = ModelShape.named(shape);
+            TensorType weightType = ModelGenerator.type(type);
+            long start = System.nanoTime();
+            ModelGenerator.write(generate, modelShape, weightType, seed);
+            out.printf(Locale.ROOT, "wrote %s: %s shape, %s, %.2f B parameters in %.1f s%n", generate, modelShape.name(),
+                    weightType, modelShape.parameters() / 1e9, (System.nanoTime() - start) / 1e9);
+            out.flush();
+            return 0;
+        }
+        if (model == null) {
+            throw new ParameterException(spec.commandLine(), "give --model FILE to measure, or --generate-model OUT.gguf");
+        }
+        BenchOptions options;
+        try {
+            options = new BenchOptions(promptTokens, genTokens, threads, runs, seed);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        PrintWriter err = spec.commandLine().getErr();
+        BenchResult result = Benchmark.run(model, options, line -> {
+            err.println(line);
+            err.flush();
+        });
+        for (String line : result.lines(bandwidth == null ? Double.NaN : bandwidth)) {
+            out.println(line);
+        }
+        out.flush();
+        return 0;
+    }
+}

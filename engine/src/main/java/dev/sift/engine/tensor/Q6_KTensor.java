@@ -27,6 +27,8 @@ public final class Q6_KTensor extends Tensor {
     private static final int QH_OFFSET = 128;
     private static final int SCALES_OFFSET = 192;
     private static final int D_OFFSET = 208;
+    /** Eight signed sub-block scales at a time. */
+    private static final ValueLayout.OfLong SCALES = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     Q6_KTensor(MemorySegment data, long size) {
         super(data, size);
@@ -108,21 +110,23 @@ public final class Q6_KTensor extends Tensor {
             long base = (from / BLOCK + b) * BLOCK_BYTES;
             float d = scale(base);
             int xi = xOffset + b * BLOCK;
-            sum += halfDot(base, 0, d, x, xi) + halfDot(base, 1, d, x, xi + 128);
+            sum += halfDot(base, 0, d, data.get(SCALES, base + SCALES_OFFSET), x, xi)
+                    + halfDot(base, 1, d, data.get(SCALES, base + SCALES_OFFSET + 8), x, xi + 128);
         }
         return sum;
     }
 
     /**
-     * One half (128 elements) of the block at {@code base}, in its own method: the whole block in one
+     * One half (128 elements) of the block at {@code base}, whose eight sub-block scales are the bytes
+     * of {@code scales}, in its own method: the whole block in one
      * method exceeds what C2 inlines, and the vector operations left as calls then box.
      */
-    private float halfDot(long base, int half, float d, float[] x, int xi) {
+    private float halfDot(long base, int half, float d, long scales, float[] x, int xi) {
         FloatVector acc = FloatVector.zero(Simd.F);
         long ql = base + 64 * half;
         long qhAt = base + QH_OFFSET + 32 * half;
         for (int l = 0; l < 32; l += Simd.LANES) {
-            int s = 8 * half + l / 16;
+            int s = l / 16;
             ByteVector ql0 = ByteVector.fromMemorySegment(Simd.B, data, ql + l, ByteOrder.LITTLE_ENDIAN);
             ByteVector ql1 = ByteVector.fromMemorySegment(Simd.B, data, ql + 32 + l, ByteOrder.LITTLE_ENDIAN);
             ByteVector qh = ByteVector.fromMemorySegment(Simd.B, data, qhAt + l, ByteOrder.LITTLE_ENDIAN);
@@ -131,10 +135,10 @@ public final class Q6_KTensor extends Tensor {
             ByteVector q2 = ql0.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF).or(qh.and((byte) 0x30));
             ByteVector q3 = ql1.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF)
                     .or(qh.lanewise(VectorOperators.LSHR, 2).and((byte) 0x30));
-            acc = weights(q0, d * subScale(base, s)).fma(FloatVector.fromArray(Simd.F, x, xi + l), acc);
-            acc = weights(q1, d * subScale(base, s + 2)).fma(FloatVector.fromArray(Simd.F, x, xi + 32 + l), acc);
-            acc = weights(q2, d * subScale(base, s + 4)).fma(FloatVector.fromArray(Simd.F, x, xi + 64 + l), acc);
-            acc = weights(q3, d * subScale(base, s + 6)).fma(FloatVector.fromArray(Simd.F, x, xi + 96 + l), acc);
+            acc = weights(q0, d * (byte) (scales >>> (8 * s + 0))).fma(FloatVector.fromArray(Simd.F, x, xi + l), acc);
+            acc = weights(q1, d * (byte) (scales >>> (8 * s + 16))).fma(FloatVector.fromArray(Simd.F, x, xi + 32 + l), acc);
+            acc = weights(q2, d * (byte) (scales >>> (8 * s + 32))).fma(FloatVector.fromArray(Simd.F, x, xi + 64 + l), acc);
+            acc = weights(q3, d * (byte) (scales >>> (8 * s + 48))).fma(FloatVector.fromArray(Simd.F, x, xi + 96 + l), acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
     }

@@ -154,45 +154,69 @@ final class ScaleMinBlocks {
         }
         float sum = 0f;
         for (int b = 0; b < n / BLOCK; b++) {
-            long base = (from / BLOCK + b) * blockBytes;
-            float d = half(base);
-            float dmin = half(base + 2);
-            int xi = xOffset + b * BLOCK;
-            for (int c = 0; c < SUB_BLOCKS / 2; c++) {
-                sum += chunkDot(base, c, d, dmin, x, xi + 2 * SUB_BLOCK * c);
-            }
+            sum += blockDot((from / BLOCK + b) * blockBytes, x, xOffset + b * BLOCK);
         }
         return sum;
     }
 
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+
     /**
-     * Chunk {@code c} (sub-blocks {@code 2c} and {@code 2c + 1}) of the block at {@code base}, in its
-     * own method: a whole block in one method exceeds what C2 inlines, and the vector operations left
-     * as calls then box.
+     * The block at {@code base}, in its own method (a loop over blocks around this body exceeds what
+     * C2 inlines, and vector operations left as calls box): the 12 scale bytes are read in two loads
+     * and unpacked in registers, and the lanes are summed once per block.
      */
-    private float chunkDot(long base, int c, float d, float dmin, float[] x, int xi) {
-        FloatVector lowScale = FloatVector.broadcast(Simd.F, d * scale(base, 2 * c));
-        FloatVector lowMin = FloatVector.broadcast(Simd.F, -dmin * min(base, 2 * c));
-        FloatVector highScale = FloatVector.broadcast(Simd.F, d * scale(base, 2 * c + 1));
-        FloatVector highMin = FloatVector.broadcast(Simd.F, -dmin * min(base, 2 * c + 1));
+    private float blockDot(long base, float[] x, int xi) {
+        float d = half(base);
+        float dmin = half(base + 2);
+        long low8 = data.get(LONG, base + SCALES_OFFSET);
+        int high4 = data.get(INT, base + SCALES_OFFSET + 8);
         FloatVector acc = FloatVector.zero(Simd.F);
-        for (int l = 0; l < SUB_BLOCK; l += Simd.LANES) {
-            ByteVector bits = ByteVector.fromMemorySegment(Simd.B, data, base + qsOffset + SUB_BLOCK * c + l,
-                    ByteOrder.LITTLE_ENDIAN);
-            ByteVector low = bits.and((byte) 0xF);
-            ByteVector high = bits.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF);
-            if (qhOffset != NO_FIFTH_BITS) {
-                ByteVector qh = ByteVector.fromMemorySegment(Simd.B, data, base + qhOffset + l, ByteOrder.LITTLE_ENDIAN)
-                        .lanewise(VectorOperators.LSHR, 2 * c);
-                low = low.or(qh.and((byte) 1).lanewise(VectorOperators.LSHL, 4));
-                high = high.or(qh.and((byte) 2).lanewise(VectorOperators.LSHL, 3));
+        for (int c = 0; c < SUB_BLOCKS / 2; c++) {
+            int j = 2 * c;
+            FloatVector lowScale = FloatVector.broadcast(Simd.F, d * packedScale(low8, high4, j));
+            FloatVector lowMin = FloatVector.broadcast(Simd.F, -dmin * packedMin(low8, high4, j));
+            FloatVector highScale = FloatVector.broadcast(Simd.F, d * packedScale(low8, high4, j + 1));
+            FloatVector highMin = FloatVector.broadcast(Simd.F, -dmin * packedMin(low8, high4, j + 1));
+            int xc = xi + 2 * SUB_BLOCK * c;
+            for (int l = 0; l < SUB_BLOCK; l += Simd.LANES) {
+                ByteVector bits = ByteVector.fromMemorySegment(Simd.B, data, base + qsOffset + SUB_BLOCK * c + l,
+                        ByteOrder.LITTLE_ENDIAN);
+                ByteVector low = bits.and((byte) 0xF);
+                ByteVector high = bits.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF);
+                if (qhOffset != NO_FIFTH_BITS) {
+                    ByteVector qh = ByteVector.fromMemorySegment(Simd.B, data, base + qhOffset + l, ByteOrder.LITTLE_ENDIAN)
+                            .lanewise(VectorOperators.LSHR, 2 * c);
+                    low = low.or(qh.and((byte) 1).lanewise(VectorOperators.LSHL, 4));
+                    high = high.or(qh.and((byte) 2).lanewise(VectorOperators.LSHL, 3));
+                }
+                FloatVector lowWeight = ((FloatVector) low.castShape(Simd.F, 0)).fma(lowScale, lowMin);
+                FloatVector highWeight = ((FloatVector) high.castShape(Simd.F, 0)).fma(highScale, highMin);
+                acc = lowWeight.fma(FloatVector.fromArray(Simd.F, x, xc + l), acc);
+                acc = highWeight.fma(FloatVector.fromArray(Simd.F, x, xc + SUB_BLOCK + l), acc);
             }
-            FloatVector lowWeight = ((FloatVector) low.castShape(Simd.F, 0)).fma(lowScale, lowMin);
-            FloatVector highWeight = ((FloatVector) high.castShape(Simd.F, 0)).fma(highScale, highMin);
-            acc = lowWeight.fma(FloatVector.fromArray(Simd.F, x, xi + l), acc);
-            acc = highWeight.fma(FloatVector.fromArray(Simd.F, x, xi + SUB_BLOCK + l), acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** Byte {@code i} of the 12 scale bytes, given as bytes 0-7 and 8-11. */
+    private static int packedByte(long low8, int high4, int i) {
+        return i < 8 ? (int) (low8 >>> (8 * i)) & 0xFF : (high4 >>> (8 * (i - 8))) & 0xFF;
+    }
+
+    /** {@link #scale} from the scale bytes in registers. */
+    private static int packedScale(long low8, int high4, int j) {
+        return j < 4
+                ? packedByte(low8, high4, j) & 63
+                : (packedByte(low8, high4, j + 4) & 0xF) | (packedByte(low8, high4, j - 4) >>> 6) << 4;
+    }
+
+    /** {@link #min} from the scale bytes in registers. */
+    private static int packedMin(long low8, int high4, int j) {
+        return j < 4
+                ? packedByte(low8, high4, j + 4) & 63
+                : (packedByte(low8, high4, j + 4) >>> 4) | (packedByte(low8, high4, j) >>> 6) << 4;
     }
 
     /**

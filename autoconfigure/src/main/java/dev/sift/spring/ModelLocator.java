@@ -40,7 +40,7 @@ final class ModelLocator {
             throw new InvalidSiftPropertyException(PATH, null, "no model is configured",
                     "a GGUF file path in sift.model.path, or sift.model.uri (" + URI_FORMS + ")");
         }
-        if (model.getPath() != null && !Files.isRegularFile(model.getPath())) {
+        if (model.getPath() != null && !Files.isRegularFile(Path.of(model.getPath()))) {
             throw new InvalidSiftPropertyException(PATH, model.getPath(), "no such file", "the path of an existing GGUF file");
         }
         if (model.getUri() != null) {
@@ -66,7 +66,7 @@ final class ModelLocator {
     static Path locate(SiftProperties.Model model) {
         validate(model);
         if (model.getPath() != null) {
-            return model.getPath();
+            return Path.of(model.getPath());
         }
         String uri = model.getUri();
         try {

@@ -55,8 +55,11 @@ public class SiftProperties {
     /** The model file and how it is loaded. */
     public static class Model {
 
-        /** Path of a GGUF model file. Set this or uri, not both. */
-        private Path path;
+        /**
+         * Path of a GGUF model file, absolute or relative to the working directory. Set this or uri,
+         * not both.
+         */
+        private String path;
 
         /**
          * Location of a GGUF model: hf://owner/repo/file.gguf (downloaded once into the cache
@@ -82,11 +85,11 @@ public class SiftProperties {
         /** Base URL of the Hugging Face hub, for mirrors. */
         private String hubUrl = "https://huggingface.co";
 
-        public Path getPath() {
+        public String getPath() {
             return path;
         }
 
-        public void setPath(Path path) {
+        public void setPath(String path) {
             this.path = path;
         }
 

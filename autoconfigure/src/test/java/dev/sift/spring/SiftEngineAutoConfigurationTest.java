@@ -49,6 +49,15 @@ class SiftEngineAutoConfigurationTest {
     }
 
     @Test
+    void aRelativePathWithParentSegmentsResolvesAgainstTheWorkingDirectory() {
+        String relative = java.nio.file.Path.of("").toAbsolutePath()
+                .relativize(SharedModels.model("stories260K.gguf").toAbsolutePath()).toString();
+        assertThat(relative).startsWith("..");
+        runner.withPropertyValues("sift.model.path=" + relative)
+                .run(context -> assertThat(context.getBean(SiftEngine.class).isLoaded()).isTrue());
+    }
+
+    @Test
     void fileUriWorksLikeAPath() {
         runner.withPropertyValues("sift.model.uri=" + SharedModels.model("stories260K.gguf").toUri())
                 .run(context -> assertThat(context.getBean(SiftEngine.class).isLoaded()).isTrue());
@@ -66,7 +75,7 @@ class SiftEngineAutoConfigurationTest {
 
         private static SiftEngine newLazyEngine() {
             SiftProperties properties = new SiftProperties();
-            properties.getModel().setPath(SharedModels.model("stories260K.gguf"));
+            properties.getModel().setPath(SharedModels.model("stories260K.gguf").toString());
             properties.getModel().setLoad(SiftProperties.Load.LAZY);
             return new SiftEngine(properties);
         }

@@ -35,7 +35,7 @@ class LangChain4jMappingTest {
     @BeforeAll
     static void load() {
         SiftProperties properties = new SiftProperties();
-        properties.getModel().setPath(SharedModels.model("stories260K.gguf"));
+        properties.getModel().setPath(SharedModels.model("stories260K.gguf").toString());
         properties.getModel().setLoad(SiftProperties.Load.LAZY);
         engine = new SiftEngine(properties);
     }

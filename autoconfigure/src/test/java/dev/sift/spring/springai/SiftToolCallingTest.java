@@ -39,7 +39,7 @@ class SiftToolCallingTest {
     @BeforeAll
     static void load() {
         SiftProperties properties = new SiftProperties();
-        properties.getModel().setPath(SharedModels.model("synthetic/tiny-qwen2-f32.gguf"));
+        properties.getModel().setPath(SharedModels.model("synthetic/tiny-qwen2-f32.gguf").toString());
         properties.getModel().setThreads(2);
         engine = new SiftEngine(properties);
         model = new SiftChatModel(engine, ObservationRegistry.NOOP);

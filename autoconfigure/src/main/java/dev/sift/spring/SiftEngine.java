@@ -19,6 +19,9 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -38,6 +41,10 @@ public class SiftEngine implements AutoCloseable {
     private final Object lock = new Object();
     private final Map<String, Conversation> conversations = new LinkedHashMap<>(16, 0.75f, true);
     private final AtomicInteger activeRequests = new AtomicInteger();
+    /** Permits for {@code sift.max-concurrent-sessions} generating requests, handed out in arrival order. */
+    private final Semaphore sessions;
+    /** Requests waiting for a permit, at most {@code sift.max-queued-requests}. */
+    private final AtomicInteger queuedRequests = new AtomicInteger();
     private final LongAdder generatedTokens = new LongAdder();
     private final LongAdder promptTokens = new LongAdder();
     private volatile double lastTokensPerSecond;
@@ -54,6 +61,7 @@ public class SiftEngine implements AutoCloseable {
         SiftPropertiesValidator.validate(properties);
         this.properties = properties;
         this.compression = SiftPropertiesValidator.compression(properties.getCompression());
+        this.sessions = new Semaphore(properties.getMaxConcurrentSessions(), true);
         if (properties.getModel().getLoad() == SiftProperties.Load.EAGER) {
             model();
         }
@@ -103,8 +111,15 @@ public class SiftEngine implements AutoCloseable {
     /**
      * Answers a chat request, streaming the reply's text to {@code listener}. Requests with a
      * conversation id continue that conversation's KV cache; others get a fresh one.
+     *
+     * <p>At most {@code sift.max-concurrent-sessions} requests generate at once; others wait in
+     * arrival order, at most {@code sift.max-queued-requests} of them.
+     *
+     * @throws SiftBusyException      at once, if every session is busy and the queue is full
+     * @throws CancellationException  if the thread is interrupted while waiting for a session
      */
     public Conversation.ChatReply chat(SiftChatRequest request, GenerationListener listener) {
+        acquireSession();
         activeRequests.incrementAndGet();
         long start = System.nanoTime();
         try {
@@ -116,6 +131,31 @@ public class SiftEngine implements AutoCloseable {
             return reply;
         } finally {
             activeRequests.decrementAndGet();
+            sessions.release();
+        }
+    }
+
+    /** Takes a session permit, waiting in the bounded queue if none is free. */
+    private void acquireSession() {
+        try {
+            // The timed form with 0 respects fairness: it fails, rather than overtakes, while others wait.
+            if (sessions.tryAcquire(0, TimeUnit.SECONDS)) {
+                return;
+            }
+            if (queuedRequests.incrementAndGet() > properties.getMaxQueuedRequests()) {
+                queuedRequests.decrementAndGet();
+                throw new SiftBusyException(properties.getMaxConcurrentSessions(), properties.getMaxQueuedRequests());
+            }
+            try {
+                sessions.acquire();
+            } finally {
+                queuedRequests.decrementAndGet();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            CancellationException cancelled = new CancellationException("interrupted while waiting for a free session");
+            cancelled.initCause(e);
+            throw cancelled;
         }
     }
 
@@ -165,14 +205,15 @@ public class SiftEngine implements AutoCloseable {
      * Counters for health and metrics.
      *
      * @param activeRequests    chat requests being answered now
+     * @param queuedRequests    chat requests waiting for a free session
      * @param conversations     conversations whose KV caches are kept between turns
      * @param kvBytes           key/value bytes held by the kept conversations
      * @param promptTokens      prompt tokens read since startup
      * @param generatedTokens   tokens generated since startup
      * @param tokensPerSecond   generation speed of the last reply (prompt reading included)
      */
-    public record Stats(int activeRequests, int conversations, long kvBytes, long promptTokens, long generatedTokens,
-                        double tokensPerSecond) {
+    public record Stats(int activeRequests, int queuedRequests, int conversations, long kvBytes, long promptTokens,
+                        long generatedTokens, double tokensPerSecond) {
     }
 
     /** Current counters; cheap, safe from any thread. */
@@ -185,7 +226,8 @@ public class SiftEngine implements AutoCloseable {
                 kvBytes += conversation.session().kvCache().keyValueBytes();
             }
         }
-        return new Stats(activeRequests.get(), kept, kvBytes, promptTokens.sum(), generatedTokens.sum(), lastTokensPerSecond);
+        return new Stats(activeRequests.get(), queuedRequests.get(), kept, kvBytes, promptTokens.sum(),
+                generatedTokens.sum(), lastTokensPerSecond);
     }
 
     /** The compression defaults from {@code sift.compression.*}. */

@@ -18,6 +18,18 @@ public class SiftProperties {
     /** Where the math runs: auto (CUDA when a usable GPU is found, else CPU), cpu or cuda. */
     private Backend backend = Backend.AUTO;
 
+    /**
+     * Chat requests that generate at the same time, each with its own KV cache; defaults to half the
+     * available processors (at least 1). Further requests wait in a fair queue.
+     */
+    private int maxConcurrentSessions = Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+
+    /**
+     * Chat requests that may wait for a free session; a request beyond that is rejected at once with a
+     * SiftBusyException. 0 rejects every request that cannot start immediately.
+     */
+    private int maxQueuedRequests = 16;
+
     private final Model model = new Model();
 
     private final Compression compression = new Compression();
@@ -30,6 +42,22 @@ public class SiftProperties {
 
     public void setBackend(Backend backend) {
         this.backend = backend;
+    }
+
+    public int getMaxConcurrentSessions() {
+        return maxConcurrentSessions;
+    }
+
+    public void setMaxConcurrentSessions(int maxConcurrentSessions) {
+        this.maxConcurrentSessions = maxConcurrentSessions;
+    }
+
+    public int getMaxQueuedRequests() {
+        return maxQueuedRequests;
+    }
+
+    public void setMaxQueuedRequests(int maxQueuedRequests) {
+        this.maxQueuedRequests = maxQueuedRequests;
     }
 
     public Model getModel() {

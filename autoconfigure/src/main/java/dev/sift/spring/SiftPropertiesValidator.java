@@ -52,6 +52,10 @@ final class SiftPropertiesValidator {
     static void validate(SiftProperties properties) {
         compression(properties.getCompression());
         ModelLocator.validate(properties.getModel());
+        atLeast("sift.max-concurrent-sessions", properties.getMaxConcurrentSessions(), 1,
+                "a positive number of requests generating at once, such as 4");
+        atLeast("sift.max-queued-requests", properties.getMaxQueuedRequests(), 0,
+                "0 (reject when all sessions are busy) or a positive queue length such as 16");
         SiftProperties.Model model = properties.getModel();
         atLeast("sift.model.context-length", model.getContextLength(), 0, "0 (the model's) or a positive token count");
         atLeast("sift.model.threads", model.getThreads(), 0, "0 (all processors) or a positive thread count");

@@ -31,6 +31,6 @@ class ConfigurationMetadataTest {
                 "sift.model.threads", "sift.model.load", "sift.model.cache-dir", "sift.compression.method",
                 "sift.compression.budget", "sift.compression.window", "sift.compression.sinks", "sift.chat.temperature",
                 "sift.chat.top-p", "sift.chat.top-k", "sift.chat.max-tokens", "sift.chat.stop", "sift.chat.seed",
-                "sift.chat.repeat-penalty");
+                "sift.chat.repeat-penalty", "sift.max-concurrent-sessions", "sift.max-queued-requests");
     }
 }

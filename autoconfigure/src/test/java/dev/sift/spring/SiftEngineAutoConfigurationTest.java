@@ -137,6 +137,12 @@ class SiftEngineAutoConfigurationTest {
     }
 
     @Test
+    void invalidConcurrencyLimits() {
+        assertFailure("sift.max-concurrent-sessions=0", "sift.max-concurrent-sessions", "0", "must be at least 1");
+        assertFailure("sift.max-queued-requests=-1", "sift.max-queued-requests", "-1", "must be at least 0");
+    }
+
+    @Test
     void anInvalidEnumValueIsReportedByBinding() {
         runner.withPropertyValues("sift.model.path=" + STORIES, "sift.model.load=sometimes")
                 .run(context -> assertThat(context.getStartupFailure()).hasStackTraceContaining("sift.model.load"));

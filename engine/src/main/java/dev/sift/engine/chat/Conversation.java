@@ -46,10 +46,20 @@ public final class Conversation implements AutoCloseable {
      *                 template supports tools; empty for none
      * @param settings sampling, limits, stop sequences and compression; its prompt is ignored
      * @param listener receives the reply's text as it is generated (tool-call markup included)
+     * @throws IllegalArgumentException if there are no messages, or the rendered prompt is empty
+     * @throws dev.sift.engine.generation.ContextOverflowException if the rendered conversation does not
+     *                                  fit in the session's context (naming both token counts)
      */
     public ChatReply reply(List<ChatMessage> messages, List<Map<String, Object>> tools, GenerationRequest settings,
                            GenerationListener listener) {
+        if (messages.isEmpty()) {
+            throw new IllegalArgumentException("a chat request needs at least one message; the message list is empty");
+        }
         int[] prompt = promptTokens(template.render(messages, true, tools, Map.of()));
+        if (prompt.length == 0) {
+            throw new IllegalArgumentException("the chat template rendered the " + messages.size()
+                    + " message(s) as an empty prompt");
+        }
         int[] held = session.tokens();
         // Keep the cache of what the new prompt shares with the old one; at least one token must be
         // read anew so that the reply starts from fresh logits.

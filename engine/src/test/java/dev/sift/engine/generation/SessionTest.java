@@ -194,6 +194,16 @@ class SessionTest {
     }
 
     @Test
+    void maxTokensBeyondTheRemainingContextEndsWithLengthAtTheContextEnd() {
+        try (Session session = model.newSession(16)) {
+            GenerationResult result = session.generate(greedy("Once upon a time").withMaxTokens(1000), GenerationListener.NONE);
+            assertThat(result.finishReason()).isEqualTo(FinishReason.LENGTH);
+            assertThat(result.usage().totalTokens()).isEqualTo(16);
+            assertThat(session.length()).isEqualTo(16);
+        }
+    }
+
+    @Test
     void outOfVocabularyPromptTokenIsRejected() {
         try (Session session = model.newSession()) {
             assertThatThrownBy(() -> session.generate(GenerationRequest.tokens(1, 512), GenerationListener.NONE))

@@ -3,11 +3,8 @@ package dev.sift.engine.cli;
 import dev.sift.engine.SharedModels;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -15,25 +12,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class EvalCommandTest {
 
-    private record Run(int exitCode, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = SiftCli.commandLine();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        int exitCode = cli.execute(args);
-        return new Run(exitCode, out.toString(), err.toString());
-    }
-
     @Test
     void printsTheTableAndWritesCsvAndPlot(@TempDir Path dir) throws IOException {
         Path prompts = Files.writeString(dir.resolve("prompts.txt"), "Once upon a time");
         Path csv = dir.resolve("out.csv");
         Path plot = dir.resolve("out.png");
-        Run run = run("eval", "--model", SharedModels.model("stories260K.gguf").toString(), "--prompts", prompts.toString(),
+        CliRun run = CliRun.of("eval", "--model", SharedModels.model("stories260K.gguf").toString(), "--prompts", prompts.toString(),
                 "--methods", "none,streaming", "--budgets", "40", "--tokens", "4", "--min-context", "60", "--depths", "100",
                 "--mode", "query-agnostic", "--threads", "1", "--csv", csv.toString(), "--plot", plot.toString());
 
@@ -50,13 +34,13 @@ class EvalCommandTest {
     void badOptionsAreNamed(@TempDir Path dir) throws IOException {
         Path prompts = Files.writeString(dir.resolve("prompts.txt"), "Hello");
         String model = SharedModels.model("stories260K.gguf").toString();
-        assertThat(run("eval", "--model", model, "--prompts", prompts.toString(), "--budgets", "lots").err())
+        assertThat(CliRun.of("eval", "--model", model, "--prompts", prompts.toString(), "--budgets", "lots").err())
                 .startsWith("error: budget 'lots' is neither a token count");
-        assertThat(run("eval", "--model", model, "--prompts", prompts.toString(), "--methods", "h2o").err())
+        assertThat(CliRun.of("eval", "--model", model, "--prompts", prompts.toString(), "--methods", "h2o").err())
                 .startsWith("error: compression method 'h2o' is not one of: none, streaming, snapkv, pyramidkv");
-        assertThat(run("eval", "--model", model, "--prompts", prompts.toString(), "--budgets", "8").err())
+        assertThat(CliRun.of("eval", "--model", model, "--prompts", prompts.toString(), "--budgets", "8").err())
                 .startsWith("error: budget 8 is less than the 4 sinks + 32 window tokens");
-        assertThat(run("eval", "--model", model, "--prompts", prompts.toString(), "--depths", "50,120").err())
+        assertThat(CliRun.of("eval", "--model", model, "--prompts", prompts.toString(), "--depths", "50,120").err())
                 .startsWith("error: needle depths must be between 0 and 100 percent, got [50, 120]");
     }
 }

@@ -4,11 +4,8 @@ import dev.sift.engine.Json;
 import dev.sift.engine.SharedModels;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -17,24 +14,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class SiftCliTest {
 
-    private record Run(int exitCode, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = SiftCli.commandLine();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        int exitCode = cli.execute(args);
-        return new Run(exitCode, out.toString(), err.toString());
-    }
-
     @Test
     void generatePrintsTheReferenceContinuation() throws IOException {
         Map<String, Object> reference = Json.object(SharedModels.model("reference/once-upon.json"));
         int tokens = Json.ints(reference.get("greedy_tokens")).length;
-        Run run = run("generate", "--model", SharedModels.model("stories260K.gguf").toString(),
+        CliRun run = CliRun.of("generate", "--model", SharedModels.model("stories260K.gguf").toString(),
                 "--prompt", "Once upon a time", "--temperature", "0", "--max-tokens", String.valueOf(tokens));
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.out()).isEqualTo(reference.get("greedy_text") + System.lineSeparator());
@@ -45,7 +29,7 @@ class SiftCliTest {
         Map<String, Object> reference = Json.object(SharedModels.model("synthetic/tiny-llama3-f32.json"));
         Map<?, ?> chatCase = ((java.util.List<?>) reference.get("cases")).stream().map(c -> (Map<?, ?>) c)
                 .filter(c -> c.get("name").equals("chat")).findFirst().orElseThrow();
-        Run run = run("generate", "--model", SharedModels.model("synthetic/tiny-llama3-f32.gguf").toString(),
+        CliRun run = CliRun.of("generate", "--model", SharedModels.model("synthetic/tiny-llama3-f32.gguf").toString(),
                 "--prompt", "Hello, who are you?", "--system", "You are a helpful assistant.", "--chat",
                 "--temperature", "0", "--max-tokens", "8", "--stats");
         assertThat(run.exitCode()).as(run.err()).isZero();
@@ -59,7 +43,7 @@ class SiftCliTest {
 
     @Test
     void infoDescribesTheModel() {
-        Run run = run("info", "--model", SharedModels.model("stories260K.gguf").toString());
+        CliRun run = CliRun.of("info", "--model", SharedModels.model("stories260K.gguf").toString());
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.out())
                 .contains("architecture    llama")
@@ -74,7 +58,7 @@ class SiftCliTest {
 
     @Test
     void infoSummarisesTensorTypes() {
-        Run run = run("info", "--model", SharedModels.model("synthetic/tiny-llama-q4_0.gguf").toString());
+        CliRun run = CliRun.of("info", "--model", SharedModels.model("synthetic/tiny-llama-q4_0.gguf").toString());
         assertThat(run.exitCode()).as(run.err()).isZero();
         // 2-D weights are Q4_0 (2 layers x 7 + embedding + output), 1-D norms stay F32 (2 x 2 + 1).
         assertThat(run.out()).containsPattern("Q4_0 +16 tensors").containsPattern("F32 +5 tensors");
@@ -83,14 +67,14 @@ class SiftCliTest {
     @Test
     void aBrokenFileGivesOneClearErrorLine(@TempDir Path dir) throws IOException {
         Path broken = Files.write(dir.resolve("broken.gguf"), new byte[]{'G', 'G', 'U', 'F', 3, 0, 0, 0, 1});
-        Run run = run("generate", "--model", broken.toString(), "--prompt", "hi");
+        CliRun run = CliRun.of("generate", "--model", broken.toString(), "--prompt", "hi");
         assertThat(run.exitCode()).isEqualTo(1);
         assertThat(run.err()).startsWith("error: file is truncated").doesNotContain("Exception").doesNotContain("\tat ");
     }
 
     @Test
     void aMissingFileIsNamed() {
-        Run run = run("info", "--model", "no-such-model.gguf");
+        CliRun run = CliRun.of("info", "--model", "no-such-model.gguf");
         assertThat(run.exitCode()).isEqualTo(1);
         assertThat(run.err()).isEqualTo("error: no such file: no-such-model.gguf" + System.lineSeparator());
     }

@@ -62,9 +62,8 @@ final class ModelLocator {
         }
     }
 
-    /** The local model file, downloading or extracting it first when needed. */
+    /** The local model file, downloading or extracting it first when needed; {@link #validate} has passed. */
     static Path locate(SiftProperties.Model model) {
-        validate(model);
         if (model.getPath() != null) {
             return Path.of(model.getPath());
         }

@@ -4,6 +4,7 @@ import dev.sift.engine.chat.ChatMessage;
 import dev.sift.engine.kv.CompressionOptions;
 import dev.sift.engine.sampling.SamplingOptions;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -21,6 +22,15 @@ import java.util.Map;
  */
 public record SiftChatRequest(List<ChatMessage> messages, List<Map<String, Object>> tools, SamplingOptions sampling,
                               int maxTokens, List<String> stop, CompressionOptions compression, String conversationId) {
+
+    /** A function tool in the OpenAI shape chat templates expect. */
+    public static Map<String, Object> functionTool(String name, String description, Map<String, Object> parameters) {
+        Map<String, Object> function = new LinkedHashMap<>();
+        function.put("name", name);
+        function.put("description", description);
+        function.put("parameters", parameters);
+        return Map.of("type", "function", "function", function);
+    }
 
     public SiftChatRequest {
         messages = List.copyOf(messages);

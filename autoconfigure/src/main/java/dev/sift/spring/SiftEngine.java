@@ -251,6 +251,31 @@ public class SiftEngine implements AutoCloseable {
         return properties;
     }
 
+    /**
+     * The configured sampling with a request's portable overrides applied; a {@code null} override
+     * keeps the configured value.
+     */
+    public SamplingOptions sampling(Double temperature, Double topP, Integer topK, Double frequencyPenalty,
+                                    Double presencePenalty) {
+        SamplingOptions sampling = defaultSampling();
+        if (temperature != null) {
+            sampling = sampling.withTemperature(temperature.floatValue());
+        }
+        if (topP != null) {
+            sampling = sampling.withTopP(topP.floatValue());
+        }
+        if (topK != null) {
+            sampling = sampling.withTopK(topK);
+        }
+        if (frequencyPenalty != null) {
+            sampling = sampling.withFrequencyPenalty(frequencyPenalty.floatValue());
+        }
+        if (presencePenalty != null) {
+            sampling = sampling.withPresencePenalty(presencePenalty.floatValue());
+        }
+        return sampling;
+    }
+
     /** Sampling defaults from {@code sift.chat.*}. */
     public SamplingOptions defaultSampling() {
         SiftProperties.Chat chat = properties.getChat();

@@ -41,9 +41,11 @@ final class SiftPropertiesValidator {
         atLeast("sift.compression.window", compression.getWindow(), 1, "a positive token count such as 32");
         CompressionOptions options = CompressionOptions.of(method, budget).withSinks(compression.getSinks())
                 .withWindow(compression.getWindow());
-        if (budget instanceof Budget.Tokens tokens && tokens.count() < options.reserved()) {
-            throw new InvalidSiftPropertyException("sift.compression.budget", compression.getBudget(),
-                    "less than the sinks + window (" + options.reserved() + ") every layer keeps",
+        try {
+            // The check every request makes, run once at startup.
+            options.budgetTokens(options.reserved());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidSiftPropertyException("sift.compression.budget", compression.getBudget(), e.getMessage(),
                     "a token count of at least " + options.reserved() + ", or a share such as 10%");
         }
         return options;

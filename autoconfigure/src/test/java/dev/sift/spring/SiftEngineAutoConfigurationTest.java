@@ -130,6 +130,11 @@ class SiftEngineAutoConfigurationTest {
     }
 
     @Test
+    void aBudgetBelowSinksPlusWindow() {
+        assertFailure("sift.compression.budget=20", "sift.compression.budget", "20", "less than the 4 sinks + 32 window");
+    }
+
+    @Test
     void invalidChatValues() {
         assertFailure("sift.chat.top-p=1.5", "sift.chat.top-p", "1.5", "out of range");
         assertFailure("sift.chat.max-tokens=-3", "sift.chat.max-tokens", "-3", "must be at least 0");

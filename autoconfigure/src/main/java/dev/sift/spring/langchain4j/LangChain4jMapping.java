@@ -22,7 +22,6 @@ import dev.sift.spring.SiftEngine;
 import dev.sift.spring.SiftProperties;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -43,22 +42,8 @@ final class LangChain4jMapping {
 
     static SiftChatRequest request(ChatRequest request, SiftEngine engine) {
         ChatRequestParameters p = request.parameters();
-        SamplingOptions sampling = engine.defaultSampling();
-        if (p.temperature() != null) {
-            sampling = sampling.withTemperature(p.temperature().floatValue());
-        }
-        if (p.topP() != null) {
-            sampling = sampling.withTopP(p.topP().floatValue());
-        }
-        if (p.topK() != null) {
-            sampling = sampling.withTopK(p.topK());
-        }
-        if (p.frequencyPenalty() != null) {
-            sampling = sampling.withFrequencyPenalty(p.frequencyPenalty().floatValue());
-        }
-        if (p.presencePenalty() != null) {
-            sampling = sampling.withPresencePenalty(p.presencePenalty().floatValue());
-        }
+        SamplingOptions sampling = engine.sampling(p.temperature(), p.topP(), p.topK(), p.frequencyPenalty(),
+                p.presencePenalty());
         int maxTokens = p.maxOutputTokens() != null ? p.maxOutputTokens() : engine.properties().getChat().getMaxTokens();
         List<String> stop = p.stopSequences() != null ? p.stopSequences() : engine.properties().getChat().getStop();
         List<Map<String, Object>> tools = p.toolSpecifications() == null ? List.of()
@@ -92,13 +77,10 @@ final class LangChain4jMapping {
 
     /** A tool in the OpenAI shape chat templates expect. */
     private static Map<String, Object> tool(ToolSpecification specification) {
-        Map<String, Object> function = new LinkedHashMap<>();
-        function.put("name", specification.name());
-        function.put("description", specification.description() == null ? "" : specification.description());
-        function.put("parameters", specification.parameters() == null
-                ? Map.of("type", "object", "properties", Map.of())
-                : JsonSchemaElementUtils.toMap(specification.parameters()));
-        return Map.of("type", "function", "function", function);
+        return SiftChatRequest.functionTool(specification.name(),
+                specification.description() == null ? "" : specification.description(),
+                specification.parameters() == null ? Map.of("type", "object", "properties", Map.of())
+                        : JsonSchemaElementUtils.toMap(specification.parameters()));
     }
 
     static ChatResponse response(Conversation.ChatReply reply, String modelName) {

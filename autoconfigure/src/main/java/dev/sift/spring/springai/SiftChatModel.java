@@ -40,7 +40,6 @@ import reactor.core.publisher.Flux;
 import reactor.core.scheduler.Schedulers;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
@@ -168,22 +167,8 @@ public class SiftChatModel implements ChatModel {
     SiftChatRequest request(Prompt prompt) {
         ChatOptions options = prompt.getOptions() != null ? prompt.getOptions() : defaultOptions;
         SiftChatOptions sift = options instanceof SiftChatOptions s ? s : null;
-        SamplingOptions sampling = engine.defaultSampling();
-        if (options.getTemperature() != null) {
-            sampling = sampling.withTemperature(options.getTemperature().floatValue());
-        }
-        if (options.getTopP() != null) {
-            sampling = sampling.withTopP(options.getTopP().floatValue());
-        }
-        if (options.getTopK() != null) {
-            sampling = sampling.withTopK(options.getTopK());
-        }
-        if (options.getPresencePenalty() != null) {
-            sampling = sampling.withPresencePenalty(options.getPresencePenalty().floatValue());
-        }
-        if (options.getFrequencyPenalty() != null) {
-            sampling = sampling.withFrequencyPenalty(options.getFrequencyPenalty().floatValue());
-        }
+        SamplingOptions sampling = engine.sampling(options.getTemperature(), options.getTopP(), options.getTopK(),
+                options.getFrequencyPenalty(), options.getPresencePenalty());
         CompressionOptions compression = engine.defaultCompression();
         String conversationId = null;
         if (sift != null) {
@@ -236,11 +221,7 @@ public class SiftChatModel implements ChatModel {
         List<Map<String, Object>> tools = new ArrayList<>();
         for (ToolCallback callback : callbacks) {
             ToolDefinition definition = callback.getToolDefinition();
-            Map<String, Object> function = new LinkedHashMap<>();
-            function.put("name", definition.name());
-            function.put("description", definition.description());
-            function.put("parameters", schema(definition));
-            tools.add(Map.of("type", "function", "function", function));
+            tools.add(SiftChatRequest.functionTool(definition.name(), definition.description(), schema(definition)));
         }
         return tools;
     }

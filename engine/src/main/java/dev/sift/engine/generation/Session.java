@@ -168,6 +168,8 @@ public final class Session implements AutoCloseable {
         }
 
         Sampler sampler = new Sampler(request.sampling());
+        // The accessor copies the array; read it once, not once per generated token.
+        int[] stopTokens = request.stopTokens();
         StreamDecoder decoder = new StreamDecoder(tokenizer, false);
         StopSequenceFilter filter = new StopSequenceFilter(request.stopSequences());
         StringBuilder text = new StringBuilder();
@@ -190,7 +192,7 @@ public final class Session implements AutoCloseable {
             }
             int next = sampler.sample(logits, tokens, length);
             generated[count++] = next;
-            if (isStopToken(next, request)) {
+            if (isStopToken(next, request, stopTokens)) {
                 reason = FinishReason.STOP;
                 break;
             }
@@ -310,11 +312,11 @@ public final class Session implements AutoCloseable {
      * that emits BOS has finished its document (llama2.c's stories models end that way); and the
      * request's stop tokens.
      */
-    private boolean isStopToken(int token, GenerationRequest request) {
+    private boolean isStopToken(int token, GenerationRequest request, int[] stopTokens) {
         if (!request.ignoreEndOfGeneration() && (tokenizer.isEndOfGeneration(token) || token == tokenizer.bosId())) {
             return true;
         }
-        for (int stop : request.stopTokens()) {
+        for (int stop : stopTokens) {
             if (stop == token) {
                 return true;
             }

@@ -6,6 +6,7 @@ import dev.sift.engine.kv.Compressor;
 import dev.sift.engine.kv.KvCache;
 import dev.sift.engine.kv.KvStats;
 import dev.sift.engine.kv.QueryWindow;
+import dev.sift.engine.kv.SentenceCache;
 import dev.sift.engine.model.DecoderSequence;
 import dev.sift.engine.sampling.Sampler;
 import dev.sift.engine.tokenizer.StreamDecoder;
@@ -36,6 +37,8 @@ public final class Session implements AutoCloseable {
     private int pending = -1;
     /** The observation window recorded for compression; {@code null} until a request compresses. */
     private QueryWindow queries;
+    /** The store and sentences of the {@code sentence} method; {@code null} unless the last request used it. */
+    private SentenceCache sentenceCache;
     /** The cache as the last call left it. */
     private KvStats kvStats;
     private volatile boolean cancelled;
@@ -87,6 +90,7 @@ public final class Session implements AutoCloseable {
         }
         length = 0;
         pending = -1;
+        sentenceCache = null;
         kvStats = emptyStats();
     }
 
@@ -122,6 +126,9 @@ public final class Session implements AutoCloseable {
             }
             if (queries != null) {
                 queries.clear();
+            }
+            if (sentenceCache != null) {
+                sentenceCache.rewind(keep);
             }
             length = keep;
             // The logits belonged to the last token dropped; the next call must evaluate a token first.
@@ -186,9 +193,8 @@ public final class Session implements AutoCloseable {
                 break;
             }
             if (pending >= 0) {
-                evaluate(pending);
+                policy.decode(pending);
                 pending = -1;
-                policy.decoded();
             }
             int next = sampler.sample(logits, tokens, length);
             generated[count++] = next;
@@ -252,8 +258,7 @@ public final class Session implements AutoCloseable {
         for (int i = 0; i < continuation.length; i++) {
             rows[i] = logits.clone();
             if (i + 1 < continuation.length) {
-                evaluate(continuation[i]);
-                policy.decoded();
+                policy.decode(continuation[i]);
             }
         }
         if (continuation.length > 0) {
@@ -339,22 +344,36 @@ public final class Session implements AutoCloseable {
 
     /**
      * The cache policy of one call: feeds the prompt in chunks, compresses after each chunk and every
-     * {@code decodeInterval} generated tokens, and keeps the statistics.
+     * {@code decodeInterval} generated tokens, keeps the {@code sentence} method's store and active
+     * set, and keeps the statistics.
      */
     private final class CachePolicy {
 
         private final CompressionOptions options;
-        /** {@code null} for the full cache. */
+        /** {@code null} for the full cache and for the sentence method, which compresses its store. */
         private final Compressor compressor;
+        /** Tokens each layer keeps on average; 0 for the full cache. */
+        private final int budget;
         private long peakBytes;
         private int decoded;
 
         /** @param tokens tokens the session holds once the prompt is in (a share budget is taken of them) */
         CachePolicy(CompressionOptions options, int tokens) {
             this.options = options;
-            this.compressor = options.isNone() ? null : new Compressor(options, tokens);
-            if (compressor != null) {
+            boolean sentences = options.method() == CompressionMethodKind.SENTENCE;
+            this.compressor = options.isNone() || sentences ? null : new Compressor(options, tokens);
+            this.budget = options.isNone() ? 0 : options.budgetTokens(tokens);
+            if (!options.isNone()) {
                 queries = sequence.recordQueries(options.window());
+            }
+            if (!sentences) {
+                sentenceCache = null;
+            } else if (sentenceCache == null || !sentenceCache.settings().equals(options.sentence())) {
+                KvCache cache = sequence.kvCache();
+                sentenceCache = new SentenceCache(tokenizer, options.sentence(), cache, tokens(), length);
+            }
+            if (sentenceCache != null) {
+                sentenceCache.resetReuse();
             }
         }
 
@@ -371,7 +390,7 @@ public final class Session implements AutoCloseable {
             // The token generated last and not evaluated yet leads the first chunk.
             cache.reserve(Math.min(chunk, prompt.length) + (pending >= 0 ? 1 : 0));
             if (pending >= 0) {
-                evaluate(pending);
+                evaluateAndStore(pending);
                 pending = -1;
             }
             for (int start = 0; start < prompt.length; start += chunk) {
@@ -383,32 +402,57 @@ public final class Session implements AutoCloseable {
                     if (cancelled) {
                         return false;
                     }
-                    evaluate(prompt[i]);
+                    evaluateAndStore(prompt[i]);
                 }
                 compress();
             }
             return true;
         }
 
-        /** Called after each generated token is evaluated. */
-        void decoded() {
+        /**
+         * Evaluates a generated token; compresses every {@code decodeInterval} of them, and with the
+         * sentence method chooses the active set again when a generated sentence ends (or every
+         * {@code reselectInterval} tokens).
+         */
+        void decode(int token) {
+            boolean sentenceEnded = evaluateAndStore(token);
             decoded++;
             if (options.decodeInterval() > 0 && decoded % options.decodeInterval() == 0) {
                 compress();
+            } else if (sentenceCache != null) {
+                int interval = options.sentence().reselectInterval();
+                if (sentenceEnded || interval > 0 && sentenceCache.sinceSelection() >= interval) {
+                    sentenceCache.select(sequence.kvCache(), options, budget, queries);
+                }
             }
         }
 
+        /** @return whether the token starts a new sentence after a closed one (sentence method only) */
+        private boolean evaluateAndStore(int token) {
+            evaluate(token);
+            return sentenceCache != null && sentenceCache.evaluated(sequence.kvCache(), token, length - 1);
+        }
+
         private void compress() {
-            if (compressor != null) {
-                peakBytes = Math.max(peakBytes, sequence.kvCache().keyValueBytes());
-                compressor.compress(sequence.kvCache(), queries);
+            if (options.isNone()) {
+                return;
+            }
+            KvCache cache = sequence.kvCache();
+            peakBytes = Math.max(peakBytes, cache.keyValueBytes());
+            if (sentenceCache != null) {
+                sentenceCache.compressStore(options, budget, queries);
+                sentenceCache.select(cache, options, budget, queries);
+            } else {
+                compressor.compress(cache, queries);
             }
         }
 
         /** Measures the cache, and remembers it as the session's {@link #kvStats()}. */
         KvStats finish() {
-            kvStats = KvStats.of(sequence.kvCache(), options.method(), compressor == null ? 0 : compressor.budget(),
-                    length, peakBytes);
+            kvStats = KvStats.of(sequence.kvCache(), options.method(), budget, length, peakBytes);
+            if (sentenceCache != null) {
+                kvStats = kvStats.withStore(sentenceCache.storeBytes(), sentenceCache.reuse());
+            }
             return kvStats;
         }
     }

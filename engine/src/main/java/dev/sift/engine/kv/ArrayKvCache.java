@@ -122,28 +122,33 @@ public final class ArrayKvCache implements KvCache {
     /** Copies the kept entries into arrays of exactly their size, so the dropped ones are freed. */
     @Override
     public void retain(int layer, int kvHead, int[] entries) {
-        int n = lengths[layer][kvHead];
-        int previous = -1;
-        for (int e : entries) {
-            if (e <= previous || e >= n) {
-                throw new IllegalArgumentException("entries to retain must be strictly increasing and below " + n
-                        + ": " + Arrays.toString(entries));
+        restore(layer, kvHead, entries, new int[0], new float[0], new float[0]);
+    }
+
+    /** Merges the kept and the restored entries by position into arrays of exactly their size. */
+    @Override
+    public void restore(int layer, int kvHead, int[] entries, int[] restored, float[] restoredKeys, float[] restoredValues) {
+        int[] held = positions[layer][kvHead];
+        int[] order = KvCache.restoreOrder(held, lengths[layer][kvHead], entries, restored);
+        float[] k = new float[order.length * headDim];
+        float[] v = new float[order.length * headDim];
+        int[] p = new int[order.length];
+        for (int i = 0; i < order.length; i++) {
+            int from = order[i];
+            if (from >= 0) {
+                System.arraycopy(keys[layer][kvHead], from * headDim, k, i * headDim, headDim);
+                System.arraycopy(values[layer][kvHead], from * headDim, v, i * headDim, headDim);
+                p[i] = held[from];
+            } else {
+                System.arraycopy(restoredKeys, (-1 - from) * headDim, k, i * headDim, headDim);
+                System.arraycopy(restoredValues, (-1 - from) * headDim, v, i * headDim, headDim);
+                p[i] = restored[-1 - from];
             }
-            previous = e;
-        }
-        float[] k = new float[entries.length * headDim];
-        float[] v = new float[entries.length * headDim];
-        int[] p = new int[entries.length];
-        for (int i = 0; i < entries.length; i++) {
-            int from = entries[i];
-            System.arraycopy(keys[layer][kvHead], from * headDim, k, i * headDim, headDim);
-            System.arraycopy(values[layer][kvHead], from * headDim, v, i * headDim, headDim);
-            p[i] = positions[layer][kvHead][from];
         }
         keys[layer][kvHead] = k;
         values[layer][kvHead] = v;
         positions[layer][kvHead] = p;
-        lengths[layer][kvHead] = entries.length;
+        lengths[layer][kvHead] = order.length;
     }
 
     @Override

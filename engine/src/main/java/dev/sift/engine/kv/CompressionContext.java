@@ -15,17 +15,24 @@ public final class CompressionContext {
     private final QueryWindow queries;
     private final int layer;
     private final CompressionOptions options;
+    private final Sentences sentences;
     private float[][] queryHeadScores;
     private float[][] windowScores;
 
     /**
-     * @param queries the recorded queries; may be {@code null} for methods that never ask for window scores
+     * @param queries   the recorded queries; may be {@code null} for methods that never ask for window scores
+     * @param sentences the sequence's sentences; may be {@code null} for methods that keep no sentences
      */
-    CompressionContext(KvCache cache, QueryWindow queries, int layer, CompressionOptions options) {
+    CompressionContext(KvCache cache, QueryWindow queries, Sentences sentences, int layer, CompressionOptions options) {
         this.cache = cache;
         this.queries = queries;
+        this.sentences = sentences;
         this.layer = layer;
         this.options = options;
+    }
+
+    public CompressionOptions options() {
+        return options;
     }
 
     public int layer() {
@@ -49,6 +56,18 @@ public final class CompressionContext {
     /** The original token position of an entry. */
     public int position(int kvHead, int entry) {
         return cache.position(layer, kvHead, entry);
+    }
+
+    /**
+     * The sentence holding an entry's token.
+     *
+     * @throws IllegalStateException if the sequence was not segmented into sentences
+     */
+    public int sentence(int kvHead, int entry) {
+        if (sentences == null) {
+            throw new IllegalStateException(options.method() + " needs the sequence's sentences, and none were given");
+        }
+        return sentences.sentenceAt(position(kvHead, entry));
     }
 
     /**

@@ -36,4 +36,13 @@ public interface CompressionMethod {
         Arrays.fill(budgets, budget);
         return budgets;
     }
+
+    /**
+     * Whether each KV head keeps whole sentences: entries are chosen sentence by sentence, in score
+     * order, skipping a sentence that no longer fits, instead of entry by entry. Every entry of a
+     * sentence must then carry the sentence's score.
+     */
+    default boolean keepsWholeSentences() {
+        return false;
+    }
 }

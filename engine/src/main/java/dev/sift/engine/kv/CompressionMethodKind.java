@@ -17,7 +17,12 @@ public enum CompressionMethodKind {
     /** Observation-window attention, pooled, top-k per KV head ({@link SnapKv}). */
     SNAPKV("snapkv", new SnapKv()),
     /** SnapKV scores with budgets decreasing linearly with depth ({@link PyramidKv}). */
-    PYRAMIDKV("pyramidkv", new PyramidKv());
+    PYRAMIDKV("pyramidkv", new PyramidKv()),
+    /**
+     * Whole sentences: a half-precision store of the best sentences and an active set chosen again
+     * as generation goes ({@link SentenceKv}, {@link SentenceCache}).
+     */
+    SENTENCE("sentence", new SentenceKv());
 
     private final String label;
     private final CompressionMethod method;

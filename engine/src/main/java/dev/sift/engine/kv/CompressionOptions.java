@@ -20,20 +20,22 @@ import java.util.Objects;
  *                       the budget plus one chunk; 0 = compress once, after the whole prompt (default)
  * @param decodeInterval compress again after every this many generated tokens, so long generations stay
  *                       within budget; 0 = never during decoding (default)
+ * @param sentence       settings of the {@code sentence} method's store and active set
  */
 public record CompressionOptions(CompressionMethodKind method, Budget budget, int sinks, int window,
                                  Pooling pooling, int poolingKernel, GroupAggregation aggregation,
-                                 int prefillChunk, int decodeInterval) {
+                                 int prefillChunk, int decodeInterval, SentenceOptions sentence) {
 
     /** The full cache, with the defaults for every other option. */
     public static final CompressionOptions NONE = new CompressionOptions(CompressionMethodKind.NONE, Budget.tokens(512),
-            4, 32, Pooling.AVERAGE, 5, GroupAggregation.MEAN, 0, 0);
+            4, 32, Pooling.AVERAGE, 5, GroupAggregation.MEAN, 0, 0, SentenceOptions.DEFAULTS);
 
     public CompressionOptions {
         Objects.requireNonNull(method, "method");
         Objects.requireNonNull(budget, "budget");
         Objects.requireNonNull(pooling, "pooling");
         Objects.requireNonNull(aggregation, "aggregation");
+        Objects.requireNonNull(sentence, "sentence");
         if (sinks < 0) {
             throw new IllegalArgumentException("sinks must be 0 or more, got " + sinks);
         }
@@ -77,35 +79,39 @@ public record CompressionOptions(CompressionMethodKind method, Budget budget, in
     }
 
     public CompressionOptions withMethod(CompressionMethodKind value) {
-        return new CompressionOptions(value, budget, sinks, window, pooling, poolingKernel, aggregation, prefillChunk, decodeInterval);
+        return new CompressionOptions(value, budget, sinks, window, pooling, poolingKernel, aggregation, prefillChunk, decodeInterval, sentence);
     }
 
     public CompressionOptions withBudget(Budget value) {
-        return new CompressionOptions(method, value, sinks, window, pooling, poolingKernel, aggregation, prefillChunk, decodeInterval);
+        return new CompressionOptions(method, value, sinks, window, pooling, poolingKernel, aggregation, prefillChunk, decodeInterval, sentence);
     }
 
     public CompressionOptions withSinks(int value) {
-        return new CompressionOptions(method, budget, value, window, pooling, poolingKernel, aggregation, prefillChunk, decodeInterval);
+        return new CompressionOptions(method, budget, value, window, pooling, poolingKernel, aggregation, prefillChunk, decodeInterval, sentence);
     }
 
     public CompressionOptions withWindow(int value) {
-        return new CompressionOptions(method, budget, sinks, value, pooling, poolingKernel, aggregation, prefillChunk, decodeInterval);
+        return new CompressionOptions(method, budget, sinks, value, pooling, poolingKernel, aggregation, prefillChunk, decodeInterval, sentence);
     }
 
     public CompressionOptions withPooling(Pooling value, int kernel) {
-        return new CompressionOptions(method, budget, sinks, window, value, kernel, aggregation, prefillChunk, decodeInterval);
+        return new CompressionOptions(method, budget, sinks, window, value, kernel, aggregation, prefillChunk, decodeInterval, sentence);
     }
 
     public CompressionOptions withAggregation(GroupAggregation value) {
-        return new CompressionOptions(method, budget, sinks, window, pooling, poolingKernel, value, prefillChunk, decodeInterval);
+        return new CompressionOptions(method, budget, sinks, window, pooling, poolingKernel, value, prefillChunk, decodeInterval, sentence);
     }
 
     public CompressionOptions withPrefillChunk(int value) {
-        return new CompressionOptions(method, budget, sinks, window, pooling, poolingKernel, aggregation, value, decodeInterval);
+        return new CompressionOptions(method, budget, sinks, window, pooling, poolingKernel, aggregation, value, decodeInterval, sentence);
     }
 
     public CompressionOptions withDecodeInterval(int value) {
-        return new CompressionOptions(method, budget, sinks, window, pooling, poolingKernel, aggregation, prefillChunk, value);
+        return new CompressionOptions(method, budget, sinks, window, pooling, poolingKernel, aggregation, prefillChunk, value, sentence);
+    }
+
+    public CompressionOptions withSentence(SentenceOptions value) {
+        return new CompressionOptions(method, budget, sinks, window, pooling, poolingKernel, aggregation, prefillChunk, decodeInterval, value);
     }
 
     @Override
@@ -113,6 +119,7 @@ public record CompressionOptions(CompressionMethodKind method, Budget budget, in
         return isNone() ? "none" : method + "@" + budget + " (sinks " + sinks + ", window " + window + ", " + pooling
                 + " pooling " + poolingKernel + ", GQA " + aggregation
                 + (prefillChunk > 0 ? ", prefill chunk " + prefillChunk : "")
-                + (decodeInterval > 0 ? ", every " + decodeInterval + " decoded" : "") + ")";
+                + (decodeInterval > 0 ? ", every " + decodeInterval + " decoded" : "")
+                + (method == CompressionMethodKind.SENTENCE ? ", " + sentence : "") + ")";
     }
 }

@@ -1,6 +1,10 @@
 package dev.sift.engine.kv;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
+import java.util.List;
+import java.util.function.IntUnaryOperator;
 import java.util.stream.IntStream;
 
 /**
@@ -41,6 +45,17 @@ public final class Compressor {
      * @return whether entries were dropped
      */
     public boolean compress(KvCache cache, QueryWindow queries) {
+        return compress(cache, queries, null);
+    }
+
+    /**
+     * Compresses the cache to the budget, as {@link #compress(KvCache, QueryWindow)}, for a method
+     * that may keep whole sentences.
+     *
+     * @param sentences the sequence's sentences; needed by methods that {@linkplain
+     *                  CompressionMethod#keepsWholeSentences keep whole sentences}, else may be {@code null}
+     */
+    public boolean compress(KvCache cache, QueryWindow queries, Sentences sentences) {
         int longest = 0;
         for (int layer = 0; layer < cache.layers(); layer++) {
             for (int head = 0; head < cache.kvHeads(); head++) {
@@ -52,7 +67,7 @@ public final class Compressor {
         }
         int[] layerBudgets = method.layerBudgets(cache.layers(), budget, options.reserved(), longest);
         for (int layer = 0; layer < cache.layers(); layer++) {
-            CompressionContext context = new CompressionContext(cache, queries, layer, options);
+            CompressionContext context = new CompressionContext(cache, queries, sentences, layer, options);
             float[][] scores = null;
             for (int head = 0; head < cache.kvHeads(); head++) {
                 int length = cache.length(layer, head);
@@ -64,7 +79,11 @@ public final class Compressor {
                         throw new IllegalStateException(options.method() + " scored " + scores[head].length
                                 + " entries of layer " + layer + " head " + head + ", expected " + context.candidates(head));
                     }
-                    cache.retain(layer, head, select(scores[head], length, layerBudgets[layer], options.sinks(), options.window()));
+                    int keep = layerBudgets[layer];
+                    int h = head;
+                    cache.retain(layer, head, method.keepsWholeSentences()
+                            ? selectSentences(scores[head], length, keep, options.sinks(), options.window(), entry -> context.sentence(h, entry))
+                            : select(scores[head], length, keep, options.sinks(), options.window()));
                 }
             }
         }
@@ -98,5 +117,42 @@ public final class Compressor {
             kept[sinks + chosen + i] = length - window + i;
         }
         return kept;
+    }
+
+    /**
+     * The entries one KV head keeps when it keeps whole sentences, in increasing order: the sinks, the
+     * window, and between them whole sentences in decreasing score order (ties: the earlier sentence),
+     * each taken if it still fits in {@code keep}. A sentence straddling the sinks or the window
+     * counts only its entries between them.
+     *
+     * @param scores     one score per entry before the window, the same for every entry of a sentence
+     * @param sentenceOf the sentence of an entry; entries of one sentence are consecutive
+     */
+    static int[] selectSentences(float[] scores, int length, int keep, int sinks, int window, IntUnaryOperator sentenceOf) {
+        int end = length - window;
+        List<int[]> spans = new ArrayList<>();
+        for (int from = sinks; from < end; ) {
+            int sentence = sentenceOf.applyAsInt(from);
+            int to = from + 1;
+            while (to < end && sentenceOf.applyAsInt(to) == sentence) {
+                to++;
+            }
+            spans.add(new int[] {from, to});
+            from = to;
+        }
+        // A stable sort by descending score leaves tied sentences in increasing order.
+        spans.sort(Comparator.comparingDouble(span -> -scores[span[0]]));
+        int room = keep - sinks - window;
+        boolean[] kept = new boolean[length];
+        Arrays.fill(kept, 0, sinks, true);
+        Arrays.fill(kept, end, length, true);
+        for (int[] span : spans) {
+            int size = span[1] - span[0];
+            if (size <= room) {
+                Arrays.fill(kept, span[0], span[1], true);
+                room -= size;
+            }
+        }
+        return IntStream.range(0, length).filter(entry -> kept[entry]).toArray();
     }
 }

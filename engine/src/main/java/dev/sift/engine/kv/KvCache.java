@@ -62,6 +62,61 @@ public interface KvCache {
     void retain(int layer, int kvHead, int[] entries);
 
     /**
+     * Keeps the given entries of one (layer, KV head) and brings back entries dropped earlier, which a
+     * two-tier cache kept elsewhere: afterwards the head holds both, in position order.
+     *
+     * @param entries   strictly increasing entry indices to keep, each below {@link #length}
+     * @param positions positions of the entries brought back, strictly increasing, none held already
+     * @param keys      their keys, {@code positions.length × headDim} floats
+     * @param values    their values, likewise
+     * @throws UnsupportedOperationException if this cache cannot take entries back
+     */
+    default void restore(int layer, int kvHead, int[] entries, int[] positions, float[] keys, float[] values) {
+        throw new UnsupportedOperationException(getClass().getSimpleName()
+                + " cannot take dropped entries back, which the sentence method's active set needs");
+    }
+
+    /**
+     * Checks the argument of {@link #retain}.
+     *
+     * @throws IllegalArgumentException unless the entries are strictly increasing and below {@code length}
+     */
+    static void checkRetained(int[] entries, int length) {
+        int previous = -1;
+        for (int e : entries) {
+            if (e <= previous || e >= length) {
+                throw new IllegalArgumentException("entries to retain must be strictly increasing and below " + length
+                        + ": " + java.util.Arrays.toString(entries));
+            }
+            previous = e;
+        }
+    }
+
+    /**
+     * Where each entry of a {@link #restore} comes from, in position order: {@code e >= 0} is held
+     * entry {@code e}, {@code -1 - r} is restored entry {@code r}.
+     *
+     * @param held      positions of the entries held now
+     * @throws IllegalArgumentException if the entries are not strictly increasing and held, or a
+     *                                  restored position is held already or out of order
+     */
+    static int[] restoreOrder(int[] held, int heldLength, int[] entries, int[] restored) {
+        checkRetained(entries, heldLength);
+        int[] order = new int[entries.length + restored.length];
+        int previous = -1;
+        for (int i = 0, kept = 0, back = 0; i < order.length; i++) {
+            boolean fromHeld = back == restored.length || kept < entries.length && held[entries[kept]] < restored[back];
+            int position = fromHeld ? held[entries[kept]] : restored[back];
+            if (position <= previous) {
+                throw new IllegalArgumentException("restored position " + position + " is held already or out of order");
+            }
+            previous = position;
+            order[i] = fromHeld ? entries[kept++] : -1 - back++;
+        }
+        return order;
+    }
+
+    /**
      * Makes room for {@code entries} more entries in every (layer, KV head), so that appending them
      * allocates nothing more (a prefill chunk, say). A hint: the default does nothing.
      */

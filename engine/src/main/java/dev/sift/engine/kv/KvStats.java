@@ -14,9 +14,13 @@ import java.util.Arrays;
  * @param peakBytes      the most key and value bytes the cache held while the prompt was fed and
  *                       generation ran (measured before each compression and at the end)
  * @param ratio          entries held / entries a full cache would hold for the same tokens (1 = nothing dropped)
+ * @param storeBytes     bytes held apart from the attention cache: the {@code sentence} method's store
+ *                       (half-precision keys and values plus per-sentence key statistics); 0 for the others
+ * @param reuse          {@code sentence} only: the share of the tokens chosen for the active set that
+ *                       attention held already, over the last call's re-selections; NaN if there were none
  */
 public record KvStats(CompressionMethodKind method, int budget, int[] tokensPerLayer, long bytesHeld, long peakBytes,
-                      double ratio) {
+                      double ratio, long storeBytes, double reuse) {
 
     public KvStats {
         tokensPerLayer = tokensPerLayer.clone();
@@ -39,7 +43,13 @@ public record KvStats(CompressionMethodKind method, int budget, int[] tokensPerL
         }
         long full = (long) tokens * cache.layers() * cache.kvHeads();
         long bytes = cache.keyValueBytes();
-        return new KvStats(method, budget, perLayer, bytes, Math.max(peakBytes, bytes), full == 0 ? 1 : (double) entries / full);
+        return new KvStats(method, budget, perLayer, bytes, Math.max(peakBytes, bytes), full == 0 ? 1 : (double) entries / full,
+                0, Double.NaN);
+    }
+
+    /** These statistics with a store tier beside the attention cache. */
+    public KvStats withStore(long bytes, double reuseRate) {
+        return new KvStats(method, budget, tokensPerLayer, bytesHeld, peakBytes, ratio, bytes, reuseRate);
     }
 
     @Override
@@ -50,6 +60,8 @@ public record KvStats(CompressionMethodKind method, int budget, int[] tokensPerL
     @Override
     public String toString() {
         return "KvStats[" + method + (budget > 0 ? "@" + budget : "") + ", tokens per layer " + Arrays.toString(tokensPerLayer)
-                + ", " + bytesHeld + " bytes (peak " + peakBytes + "), ratio " + String.format("%.3f", ratio) + "]";
+                + ", " + bytesHeld + " bytes (peak " + peakBytes + "), ratio " + String.format("%.3f", ratio)
+                + (storeBytes > 0 ? ", store " + storeBytes + " bytes" : "")
+                + (Double.isNaN(reuse) ? "" : String.format(", reuse %.3f", reuse)) + "]";
     }
 }

@@ -61,7 +61,7 @@ class CompressorTest {
         float[][][] keys = scalarKeys(0.5, 1.0, -1.0, 2.0, 0.0, 3.0);
         CompressionOptions options = CompressionOptions.of(CompressionMethodKind.SNAPKV, Budget.tokens(3))
                 .withSinks(0).withWindow(2).withPooling(Pooling.AVERAGE, 1);
-        CompressionContext context = new CompressionContext(cache(keys), window(new float[][]{{1f}}, 2, 6), 0, options);
+        CompressionContext context = new CompressionContext(cache(keys), window(new float[][]{{1f}}, 2, 6), null, 0, options);
 
         double[] k = {0.5, 1.0, -1.0, 2.0, 0.0, 3.0};
         // Row at position 4 must not see entry 5 (the causal mask inside the window); row 5 sees all.

@@ -170,27 +170,28 @@ final class CudaKvCache implements KvCache {
     /** Compacts through the host: reads the head's entries, keeps the chosen ones, writes them back. */
     @Override
     public void retain(int layer, int kvHead, int[] entries) {
+        restore(layer, kvHead, entries, new int[0], new float[0], new float[0]);
+    }
+
+    /** Merges through the host: reads the head's entries, merges in the restored ones, writes them back. */
+    @Override
+    public void restore(int layer, int kvHead, int[] entries, int[] restored, float[] restoredKeys, float[] restoredValues) {
         int n = lengths[layer][kvHead];
-        int previous = -1;
-        for (int e : entries) {
-            if (e <= previous || e >= n) {
-                throw new IllegalArgumentException("entries to retain must be strictly increasing and below " + n
-                        + ": " + Arrays.toString(entries));
-            }
-            previous = e;
+        int[] order = KvCache.restoreOrder(positions[layer][kvHead], n, entries, restored);
+        if (order.length > capacity) {
+            throw new IllegalStateException("KV cache full: layer " + layer + " head " + kvHead + " cannot hold "
+                    + order.length + " entries, capacity " + capacity);
         }
         context.makeCurrent();
-        if (entries.length > 0) {
-            compact(keys, layer, kvHead, n, entries);
-            compact(values, layer, kvHead, n, entries);
+        merge(keys, layer, kvHead, n, order, restoredKeys);
+        merge(values, layer, kvHead, n, order, restoredValues);
+        int[] merged = new int[Math.max(order.length, INITIAL_POSITIONS)];
+        for (int i = 0; i < order.length; i++) {
+            merged[i] = order[i] >= 0 ? positions[layer][kvHead][order[i]] : restored[-1 - order[i]];
         }
-        int[] kept = new int[entries.length];
-        for (int i = 0; i < entries.length; i++) {
-            kept[i] = positions[layer][kvHead][entries[i]];
-        }
-        positions[layer][kvHead] = kept;
-        lengths[layer][kvHead] = entries.length;
-        deviceLengths.write(((long) layer * kvHeads + kvHead) * Integer.BYTES, Pointer.to(new int[] {entries.length}),
+        positions[layer][kvHead] = merged;
+        lengths[layer][kvHead] = order.length;
+        deviceLengths.write(((long) layer * kvHeads + kvHead) * Integer.BYTES, Pointer.to(new int[] {order.length}),
                 Integer.BYTES);
     }
 
@@ -257,15 +258,24 @@ final class CudaKvCache implements KvCache {
         System.arraycopy(vector, 0, out, outOffset, headDim);
     }
 
-    private void compact(DeviceBuffer buffer, int layer, int kvHead, int n, int[] entries) {
+    private void merge(DeviceBuffer buffer, int layer, int kvHead, int n, int[] order, float[] restored) {
+        if (order.length == 0) {
+            return;
+        }
         float[] all = new float[n * headDim];
         long start = offset(layer, kvHead, 0);
-        buffer.read(start, Pointer.to(all), (long) all.length * Float.BYTES);
-        float[] kept = new float[entries.length * headDim];
-        for (int i = 0; i < entries.length; i++) {
-            System.arraycopy(all, entries[i] * headDim, kept, i * headDim, headDim);
+        if (n > 0) {
+            buffer.read(start, Pointer.to(all), (long) all.length * Float.BYTES);
         }
-        buffer.write(start, Pointer.to(kept), (long) kept.length * Float.BYTES);
+        float[] merged = new float[order.length * headDim];
+        for (int i = 0; i < order.length; i++) {
+            if (order[i] >= 0) {
+                System.arraycopy(all, order[i] * headDim, merged, i * headDim, headDim);
+            } else {
+                System.arraycopy(restored, (-1 - order[i]) * headDim, merged, i * headDim, headDim);
+            }
+        }
+        buffer.write(start, Pointer.to(merged), (long) merged.length * Float.BYTES);
     }
 
     /** Byte offset of an entry in the key or value buffer. */

@@ -181,7 +181,7 @@ public class SiftProperties {
     /** KV-cache compression defaults; each request may override them. */
     public static class Compression {
 
-        /** Compression method: none, streaming, snapkv or pyramidkv. */
+        /** Compression method: none, streaming, snapkv, pyramidkv or sentence. */
         private String method = "none";
 
         /** KV entries kept per layer: a token count such as 2048, or a share of the prompt such as 10%. */
@@ -192,6 +192,9 @@ public class SiftProperties {
 
         /** First tokens always kept (attention sinks). */
         private int sinks = 4;
+
+        /** The sentence method's store and re-selection. */
+        private final Sentence sentence = new Sentence();
 
         public String getMethod() {
             return method;
@@ -223,6 +226,47 @@ public class SiftProperties {
 
         public void setSinks(int sinks) {
             this.sinks = sinks;
+        }
+
+        public Sentence getSentence() {
+            return sentence;
+        }
+    }
+
+    /** Settings of the sentence method: its store and when it chooses the sentences attention reads. */
+    public static class Sentence {
+
+        /** The store keeps this many times the budget in whole prompt sentences; 0 keeps the whole prompt. */
+        private int storeFactor = 3;
+
+        /** Also choose the active sentences every this many generated tokens; 0 chooses at sentence ends only. */
+        private int reselectInterval = 0;
+
+        /** How stored sentences are scored against the current queries: bound (key min/max) or mean-key. */
+        private String scoring = "bound";
+
+        public int getStoreFactor() {
+            return storeFactor;
+        }
+
+        public void setStoreFactor(int storeFactor) {
+            this.storeFactor = storeFactor;
+        }
+
+        public int getReselectInterval() {
+            return reselectInterval;
+        }
+
+        public void setReselectInterval(int reselectInterval) {
+            this.reselectInterval = reselectInterval;
+        }
+
+        public String getScoring() {
+            return scoring;
+        }
+
+        public void setScoring(String scoring) {
+            this.scoring = scoring;
         }
     }
 

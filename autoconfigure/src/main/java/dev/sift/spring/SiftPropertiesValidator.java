@@ -3,6 +3,7 @@ package dev.sift.spring;
 import dev.sift.engine.kv.Budget;
 import dev.sift.engine.kv.CompressionMethodKind;
 import dev.sift.engine.kv.CompressionOptions;
+import dev.sift.engine.kv.SentenceOptions;
 
 import java.util.Arrays;
 import java.util.stream.Collectors;
@@ -39,8 +40,22 @@ final class SiftPropertiesValidator {
         }
         atLeast("sift.compression.sinks", compression.getSinks(), 0, "0 or a positive token count");
         atLeast("sift.compression.window", compression.getWindow(), 1, "a positive token count such as 32");
+        SiftProperties.Sentence sentence = compression.getSentence();
+        atLeast("sift.compression.sentence.store-factor", sentence.getStoreFactor(), 0,
+                "0 (keep the whole prompt) or a positive multiple of the budget such as 3");
+        atLeast("sift.compression.sentence.reselect-interval", sentence.getReselectInterval(), 0,
+                "0 (at sentence ends only) or a positive token count such as 16");
+        SentenceOptions.Scoring scoring;
+        try {
+            scoring = SentenceOptions.Scoring.parse(sentence.getScoring());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidSiftPropertyException("sift.compression.sentence.scoring", sentence.getScoring(), e.getMessage(),
+                    "bound or mean-key");
+        }
         CompressionOptions options = CompressionOptions.of(method, budget).withSinks(compression.getSinks())
-                .withWindow(compression.getWindow());
+                .withWindow(compression.getWindow())
+                .withSentence(SentenceOptions.DEFAULTS.withStoreFactor(sentence.getStoreFactor())
+                        .withReselectInterval(sentence.getReselectInterval()).withScoring(scoring));
         try {
             // The check every request makes, run once at startup.
             options.budgetTokens(options.reserved());

@@ -1,5 +1,8 @@
 package dev.sift.spring;
 
+import dev.sift.engine.kv.CompressionMethodKind;
+import dev.sift.engine.kv.CompressionOptions;
+import dev.sift.engine.kv.SentenceOptions;
 import dev.sift.engine.SharedModels;
 import dev.sift.engine.backend.cuda.CudaAvailability;
 import org.junit.jupiter.api.Assumptions;
@@ -132,6 +135,27 @@ class SiftEngineAutoConfigurationTest {
     @Test
     void aBudgetBelowSinksPlusWindow() {
         assertFailure("sift.compression.budget=20", "sift.compression.budget", "20", "less than the 4 sinks + 32 window");
+    }
+
+    @Test
+    void invalidSentenceSettings() {
+        assertFailure("sift.compression.sentence.store-factor=-1", "sift.compression.sentence.store-factor", "-1",
+                "must be at least 0");
+        assertFailure("sift.compression.sentence.scoring=cosine", "sift.compression.sentence.scoring", "cosine",
+                "not one of: bound, mean-key");
+    }
+
+    @Test
+    void sentenceSettingsBecomeTheDefaultCompression() {
+        runner.withPropertyValues("sift.model.path=" + STORIES, "sift.compression.method=sentence",
+                        "sift.compression.budget=64", "sift.compression.sentence.store-factor=2",
+                        "sift.compression.sentence.reselect-interval=8", "sift.compression.sentence.scoring=mean-key")
+                .run(context -> {
+                    CompressionOptions compression = context.getBean(SiftEngine.class).defaultCompression();
+                    assertThat(compression.method()).isEqualTo(CompressionMethodKind.SENTENCE);
+                    assertThat(compression.sentence()).isEqualTo(SentenceOptions.DEFAULTS.withStoreFactor(2)
+                            .withReselectInterval(8).withScoring(SentenceOptions.Scoring.MEAN_KEY));
+                });
     }
 
     @Test

@@ -37,6 +37,9 @@ final class ChatCommand implements Callable<Integer> {
     @Mixin
     SamplingMixin sampling;
 
+    @Mixin
+    CompressionChoiceMixin compression;
+
     @Option(names = "--system", description = "System message.")
     String system;
 
@@ -52,7 +55,8 @@ final class ChatCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-        GenerationRequest settings = GenerationRequest.tokens().withMaxTokens(maxTokens).withSampling(sampling.options());
+        GenerationRequest settings = GenerationRequest.tokens().withMaxTokens(maxTokens).withSampling(sampling.options())
+                .withCompression(compression.options());
         try (LoadedModel loaded = model.load(); Conversation conversation = new Conversation(loaded)) {
             List<ChatMessage> messages = fresh();
             err.println("Chatting with " + model.model.getFileName() + " on " + loaded.backendName()
@@ -104,6 +108,7 @@ final class ChatCommand implements Callable<Integer> {
         err.printf("%d prompt + %d generated tokens in %.2f s (%.1f tokens/s), finish: %s%n",
                 result.usage().promptTokens(), result.usage().completionTokens(), seconds,
                 result.usage().totalTokens() / seconds, result.finishReason());
+        err.println(result.kv());
         err.flush();
     }
 }

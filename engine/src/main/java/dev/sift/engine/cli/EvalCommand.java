@@ -12,8 +12,6 @@ import dev.sift.engine.generation.LoadedModel;
 import dev.sift.engine.kv.Budget;
 import dev.sift.engine.kv.CompressionMethodKind;
 import dev.sift.engine.kv.CompressionOptions;
-import dev.sift.engine.kv.GroupAggregation;
-import dev.sift.engine.kv.Pooling;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -42,7 +40,7 @@ final class EvalCommand implements Callable<Integer> {
             description = "A folder of *.json files with a 'prompt' field, or a text file with one prompt per paragraph.")
     Path prompts;
 
-    @Option(names = "--methods", split = ",", defaultValue = "none,streaming,snapkv,pyramidkv",
+    @Option(names = "--methods", split = ",", defaultValue = "none,streaming,snapkv,pyramidkv,sentence",
             description = "Methods to compare (default: ${DEFAULT-VALUE}).")
     List<String> methods;
 
@@ -72,29 +70,8 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--needles", description = "Needles file: sentence<TAB>question<TAB>answer per line (needs --haystack).")
     Path needles;
 
-    @Option(names = "--sinks", defaultValue = "4", description = "Attention sinks kept (default: ${DEFAULT-VALUE}).")
-    int sinks;
-
-    @Option(names = "--window", defaultValue = "32", description = "Observation and recent window (default: ${DEFAULT-VALUE}).")
-    int window;
-
-    @Option(names = "--pooling", defaultValue = "avg", description = "avg or max (default: ${DEFAULT-VALUE}).")
-    String pooling;
-
-    @Option(names = "--kernel", defaultValue = "5", description = "Odd pooling kernel; 1 = none (default: ${DEFAULT-VALUE}).")
-    int kernel;
-
-    @Option(names = "--aggregation", defaultValue = "mean",
-            description = "GQA aggregation over a group's query heads: mean or max (default: ${DEFAULT-VALUE}).")
-    String aggregation;
-
-    @Option(names = "--prefill-chunk", defaultValue = "0",
-            description = "Compress after every N prompt tokens; 0 = once, after the prompt (default).")
-    int prefillChunk;
-
-    @Option(names = "--decode-interval", defaultValue = "0",
-            description = "Compress again after every N generated tokens; 0 = never (default).")
-    int decodeInterval;
+    @Mixin
+    CompressionMixin compressionSettings;
 
     @Option(names = "--csv", description = "Also write the table as CSV to this file.")
     Path csv;
@@ -107,9 +84,7 @@ final class EvalCommand implements Callable<Integer> {
         if ((haystack == null) != (needles == null)) {
             throw new IllegalArgumentException("give --haystack and --needles together, or neither for the defaults");
         }
-        CompressionOptions compression = CompressionOptions.NONE.withSinks(sinks).withWindow(window)
-                .withPooling(Pooling.parse(pooling), kernel).withAggregation(GroupAggregation.parse(aggregation))
-                .withPrefillChunk(prefillChunk).withDecodeInterval(decodeInterval);
+        CompressionOptions compression = compressionSettings.options();
         EvalOptions options = new EvalOptions(methods.stream().map(CompressionMethodKind::parse).toList(),
                 budgets.stream().map(Budget::parse).toList(), compression, tokens, minContext, EvalMode.parse(mode), depths);
         List<EvalPrompt> loaded = EvalPrompt.load(prompts);

@@ -32,6 +32,9 @@ final class GenerateCommand implements Callable<Integer> {
     @Mixin
     SamplingMixin sampling;
 
+    @Mixin
+    CompressionChoiceMixin compression;
+
     @Option(names = {"-p", "--prompt"}, required = true, description = "Prompt text.")
     String prompt;
 
@@ -55,7 +58,7 @@ final class GenerateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         GenerationRequest request = GenerationRequest.text(prompt).withMaxTokens(maxTokens)
-                .withStopSequences(stop).withSampling(sampling.options());
+                .withStopSequences(stop).withSampling(sampling.options()).withCompression(compression.options());
         GenerationListener print = piece -> {
             out.print(piece);
             out.flush();

@@ -2,6 +2,7 @@ package dev.sift.engine.eval;
 
 import dev.sift.engine.generation.GenerationListener;
 import dev.sift.engine.generation.GenerationRequest;
+import dev.sift.engine.generation.GenerationResult;
 import dev.sift.engine.generation.LoadedModel;
 import dev.sift.engine.generation.Session;
 import dev.sift.engine.kv.CompressionOptions;
@@ -86,7 +87,9 @@ public final class FidelityHarness {
         double agreement = 0;
         double kl = 0;
         long kvBytes = 0;
+        long storeBytes = 0;
         double ratio = 0;
+        double reuse = 0;
         long prefillNanos = 0;
         long decodeNanos = 0;
         long decoded = 0;
@@ -96,13 +99,16 @@ public final class FidelityHarness {
                 session.score(GenerationRequest.tokens(reference.context()).withCompression(compression), new int[0]);
                 long prefilled = System.nanoTime();
                 KvStats kv = session.kvStats();
-                int[] generated = session.generate(greedy(GenerationRequest.tokens().withCompression(compression))
-                        .withMaxTokens(reference.continuation().length), GenerationListener.NONE).tokens();
+                GenerationResult result = session.generate(greedy(GenerationRequest.tokens().withCompression(compression))
+                        .withMaxTokens(reference.continuation().length), GenerationListener.NONE);
+                int[] generated = result.tokens();
                 decodeNanos += System.nanoTime() - prefilled;
                 prefillNanos += prefilled - start;
                 decoded += generated.length;
                 kvBytes += kv.bytesHeld();
+                storeBytes += kv.storeBytes();
                 ratio += kv.ratio();
+                reuse += result.kv().reuse();
                 agreement += agreement(reference.continuation(), generated);
             }
             try (Session session = model.newSession()) {
@@ -113,7 +119,7 @@ public final class FidelityHarness {
         }
         double needle = cases.stream().mapToDouble(c -> needle(c, compression)).average().orElse(Double.NaN);
         int n = references.size();
-        return new EvalRow(compression, agreement / n, kl / n, needle, kvBytes / n, ratio / n,
+        return new EvalRow(compression, agreement / n, kl / n, needle, kvBytes / n, storeBytes / n, ratio / n, reuse / n,
                 prefillNanos / 1e6 / n, decoded / (decodeNanos / 1e9));
     }
 

@@ -135,6 +135,9 @@ public final class Session implements AutoCloseable {
             logits = null;
         }
         kvStats = KvStats.of(sequence.kvCache(), kvStats.method(), kvStats.budget(), length, kvStats.peakBytes());
+        if (sentenceCache != null) {
+            kvStats = kvStats.withStore(sentenceCache.storeBytes(), Double.NaN);
+        }
     }
 
     /**

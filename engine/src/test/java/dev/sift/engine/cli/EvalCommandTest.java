@@ -23,7 +23,7 @@ class EvalCommandTest {
 
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.out()).contains("1 prompt (contexts of at least 60 tokens), 4 tokens compared, needle query-agnostic")
-                .containsPattern("\nmethod +budget +agreement +kl +needle +kv_bytes +ratio +prefill_ms +decode_tok_s\n")
+                .containsPattern("\nmethod +budget +agreement +kl +needle +kv_bytes +store_bytes +ratio +reuse +prefill_ms +decode_tok_s\n")
                 .containsPattern("\nnone +full +1\\.000 ")
                 .containsPattern("\nstreaming +40 ");
         assertThat(Files.readAllLines(csv)).hasSize(3);

@@ -82,9 +82,9 @@ class FidelityHarnessTest {
         Path csv = dir.resolve("eval.csv");
         report.writeCsv(csv);
         List<String> lines = Files.readAllLines(csv);
-        assertThat(lines.getFirst()).isEqualTo("method,budget,agreement,kl,needle,kv_bytes,ratio,prefill_ms,decode_tok_s");
+        assertThat(lines.getFirst()).isEqualTo("method,budget,agreement,kl,needle,kv_bytes,store_bytes,ratio,reuse,prefill_ms,decode_tok_s");
         assertThat(lines.get(1)).startsWith("none,full,1.0000,0.000000,");
-        assertThat(lines.get(2)).startsWith("snapkv,48,").contains("," + 48 * bytesPerToken + ",0.6000,");
+        assertThat(lines.get(2)).startsWith("snapkv,48,").contains("," + 48 * bytesPerToken + ",0,0.6000,-,");
 
         Path png = dir.resolve("eval.png");
         EvalChart.write(report, png);

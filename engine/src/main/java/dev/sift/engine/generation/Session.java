@@ -425,7 +425,7 @@ public final class Session implements AutoCloseable {
             } else if (sentenceCache != null) {
                 int interval = options.sentence().reselectInterval();
                 if (sentenceEnded || interval > 0 && sentenceCache.sinceSelection() >= interval) {
-                    sentenceCache.select(sequence.kvCache(), options, budget, queries);
+                    sentenceCache.select(sequence.kvCache(), options, budget, queries, false);
                 }
             }
         }
@@ -444,7 +444,7 @@ public final class Session implements AutoCloseable {
             peakBytes = Math.max(peakBytes, cache.keyValueBytes());
             if (sentenceCache != null) {
                 sentenceCache.compressStore(options, budget, queries);
-                sentenceCache.select(cache, options, budget, queries);
+                sentenceCache.select(cache, options, budget, queries, true);
             } else {
                 compressor.compress(cache, queries);
             }

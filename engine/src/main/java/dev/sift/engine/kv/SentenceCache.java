@@ -8,6 +8,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.ToDoubleFunction;
 
 /**
  * The two tiers of the {@code sentence} method for one sequence: a <em>store</em> of whole sentences
@@ -139,12 +140,31 @@ public final class SentenceCache {
      * Chooses the active set of every (layer, KV head) and makes the attention cache hold exactly
      * it: the sinks, the last {@code window} stored entries, and the best-scoring whole sentences
      * that fit in {@code budget}. A head whose store fits in the budget is active whole.
+     *
+     * @param promptEnd whether the prompt just ended: sentences are then ranked by their window scores,
+     *                  as when the store was filled, rather than against the queries since the last choice
      */
-    public void select(KvCache attention, CompressionOptions options, int budget, QueryWindow queries) {
+    public void select(KvCache attention, CompressionOptions options, int budget, QueryWindow queries, boolean promptEnd) {
         int rows = Math.max(1, Math.min(sinceSelection, queries.size(0)));
         for (int layer = 0; layer < store.layers(); layer++) {
+            CompressionContext context = new CompressionContext(store, queries, sentences, layer, options);
+            float[][] windowScores = null;
             for (int head = 0; head < store.kvHeads(); head++) {
-                int[] active = choose(layer, head, options, budget, queries, rows);
+                int[] active;
+                if (store.length(layer, head) <= budget) {
+                    active = new int[store.length(layer, head)];
+                    Arrays.setAll(active, i -> i);
+                } else if (promptEnd) {
+                    if (windowScores == null) {
+                        windowScores = CompressionMethodKind.SENTENCE.method().scores(context);
+                    }
+                    float[] scores = windowScores[head];
+                    active = choose(layer, head, options, budget, span -> scores[span[0]]);
+                } else {
+                    int l = layer;
+                    int h = head;
+                    active = choose(layer, head, options, budget, span -> score(statistics(l, h, span), l, h, queries, rows));
+                }
                 activate(attention, layer, head, active, options);
             }
         }
@@ -153,13 +173,8 @@ public final class SentenceCache {
     }
 
     /** The store entries one KV head makes active, in increasing order. */
-    private int[] choose(int layer, int head, CompressionOptions options, int budget, QueryWindow queries, int rows) {
+    private int[] choose(int layer, int head, CompressionOptions options, int budget, ToDoubleFunction<int[]> scoring) {
         int n = store.length(layer, head);
-        if (n <= budget) {
-            int[] all = new int[n];
-            Arrays.setAll(all, i -> i);
-            return all;
-        }
         int sinks = Math.min(options.sinks(), n);
         int recent = Math.max(sinks, n - options.window());
         List<int[]> spans = new ArrayList<>();
@@ -172,10 +187,9 @@ public final class SentenceCache {
             spans.add(new int[] {from, to, sentence});
             from = to;
         }
-        float[] scores = new float[spans.size()];
+        double[] scores = new double[spans.size()];
         for (int s = 0; s < scores.length; s++) {
-            int[] span = spans.get(s);
-            scores[s] = score(statistics(layer, head, span), layer, head, queries, rows);
+            scores[s] = scoring.applyAsDouble(spans.get(s));
         }
         Integer[] order = new Integer[scores.length];
         Arrays.setAll(order, i -> i);

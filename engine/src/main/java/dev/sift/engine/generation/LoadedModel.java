@@ -9,6 +9,7 @@ import dev.sift.engine.gguf.GgufFile;
 import dev.sift.engine.gguf.GgufFormatException;
 import dev.sift.engine.kv.CompressionOptions;
 import dev.sift.engine.model.Decoder;
+import dev.sift.engine.model.DecoderSequence;
 import dev.sift.engine.model.LlamaModel;
 import dev.sift.engine.model.LlamaWeights;
 import dev.sift.engine.model.ModelConfig;
@@ -16,6 +17,7 @@ import dev.sift.engine.tokenizer.Tokenizer;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.function.UnaryOperator;
 
 /**
  * A model loaded once and shared: thread-safe, any number of {@link Session}s may generate with it
@@ -130,10 +132,19 @@ public final class LoadedModel implements AutoCloseable {
 
     /** Opens a session holding at most {@code contextLength} tokens. */
     public Session newSession(int contextLength) {
+        return newSession(contextLength, UnaryOperator.identity());
+    }
+
+    /**
+     * Opens a session whose sequence is wrapped by {@code instrument} before the session uses it: how
+     * benchmarks and tests observe the forward passes (timing them, counting them) or stand in for
+     * some of them.
+     */
+    public Session newSession(int contextLength, UnaryOperator<DecoderSequence> instrument) {
         if (contextLength <= 0) {
             throw new IllegalArgumentException("context length must be positive, got " + contextLength);
         }
-        return new Session(this, decoder.newSequence(contextLength), contextLength);
+        return new Session(this, instrument.apply(decoder.newSequence(contextLength)), contextLength);
     }
 
     /** Releases the backend and unmaps the file. Sessions must not be used afterwards. */

@@ -10,8 +10,10 @@ import dev.sift.engine.kv.CompressionMethodKind;
 import dev.sift.engine.kv.CompressionOptions;
 import dev.sift.engine.kv.KvCache;
 import dev.sift.engine.kv.KvStats;
+import dev.sift.engine.kv.QueryWindow;
 import dev.sift.engine.kv.SentenceOptions;
 import dev.sift.engine.kv.Sentences;
+import dev.sift.engine.model.DecoderSequence;
 import dev.sift.engine.model.ModelConfig;
 import dev.sift.engine.sampling.SamplingOptions;
 import org.junit.jupiter.api.AfterAll;
@@ -108,6 +110,32 @@ class SentenceCompressionTest {
         }
     }
 
+    /** The sequence, noting the position of every forward pass in {@code positions}. */
+    private static DecoderSequence recordingPositions(DecoderSequence sequence, List<Integer> positions) {
+        return new DecoderSequence() {
+            @Override
+            public float[] forward(int token, int position) {
+                positions.add(position);
+                return sequence.forward(token, position);
+            }
+
+            @Override
+            public KvCache kvCache() {
+                return sequence.kvCache();
+            }
+
+            @Override
+            public QueryWindow recordQueries(int window) {
+                return sequence.recordQueries(window);
+            }
+
+            @Override
+            public void close() {
+                sequence.close();
+            }
+        };
+    }
+
     private static int mostHeld(KvStats stats) {
         return Arrays.stream(stats.tokensPerLayer()).max().orElseThrow();
     }
@@ -200,7 +228,9 @@ class SentenceCompressionTest {
                 .withIgnoreEndOfGeneration(true).withCompression(sentence(3));
         String story = model.tokenizer().decode(prompt);
         List<ChatMessage> messages = new ArrayList<>(List.of(ChatMessage.user(story)));
-        try (Conversation conversation = new Conversation(model, ChatTemplate.chatml(), model.newSession(512))) {
+        List<Integer> forwarded = new ArrayList<>();
+        try (Conversation conversation = new Conversation(model, ChatTemplate.chatml(),
+                model.newSession(512, sequence -> recordingPositions(sequence, forwarded)))) {
             Conversation.ChatReply first = conversation.reply(messages, List.of(), settings, GenerationListener.NONE);
             assertThat(first.reusedTokens()).isZero();
             KvStats afterFirst = first.result().kv();
@@ -208,7 +238,14 @@ class SentenceCompressionTest {
 
             messages.add(ChatMessage.assistant(first.result().text()));
             messages.add(ChatMessage.user("Then what happened?"));
+            forwarded.clear();
             Conversation.ChatReply second = conversation.reply(messages, List.of(), settings, GenerationListener.NONE);
+            // No position of the reused prefix went through the model again (the one before it may: the token
+            // sampled last in the first turn, which was never evaluated), and each new position went through once.
+            assertThat(forwarded).allSatisfy(position -> assertThat(position).isGreaterThanOrEqualTo(second.reusedTokens() - 1));
+            assertThat(forwarded).doesNotHaveDuplicates();
+            assertThat(forwarded.size()).isBetween(second.result().usage().promptTokens() + 23,
+                    second.result().usage().promptTokens() + 24);
             // Only the new part of the conversation went through the model: the first turn's prompt and most of
             // its reply were reused from the compressed cache and its store.
             assertThat(second.reusedTokens()).isGreaterThanOrEqualTo(first.promptTokens());

@@ -63,7 +63,11 @@ public class ChatController {
                 response.getResult().getMetadata().getFinishReason(), stats(response.getMetadata()));
     }
 
-    /** Server-sent events: {@code token} events with text, then one {@code stats} event. */
+    /**
+     * Server-sent events: {@code token} events whose data is {@code {"text": "..."}}, then one
+     * {@code stats} event. The text goes in JSON because the event-stream format drops a leading
+     * space from each data line, and most tokens start with one.
+     */
     @GetMapping(path = "/chat/stream", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
     public Flux<ServerSentEvent<Object>> stream(@RequestParam String message,
                                                 @RequestParam(required = false) String conversationId,
@@ -76,7 +80,7 @@ public class ChatController {
                 .concatMap(response -> {
                     String text = response.getResult() == null ? null : response.getResult().getOutput().getText();
                     Flux<ServerSentEvent<Object>> token = text == null || text.isEmpty() ? Flux.empty()
-                            : Flux.just(ServerSentEvent.builder((Object) text).event("token").build());
+                            : Flux.just(ServerSentEvent.builder((Object) Map.of("text", text)).event("token").build());
                     return response.getMetadata().getUsage().getCompletionTokens() > 0
                             ? token.concatWith(Flux.just(ServerSentEvent.builder((Object) stats(response.getMetadata()))
                                     .event("stats").build()))

@@ -85,6 +85,27 @@ class ChatServerApplicationTest {
     }
 
     @Test
+    void aMessageLongerThanTheContextIsABadRequestNamingBothLengths() throws Exception {
+        String message = "Once upon a time ".repeat(200);
+        HttpResponse<String> response = post("{\"message\": \"" + message + "\"}");
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(json.readTree(response.body()).get("detail").asText())
+                .matches("the prompt needs [0-9]+ tokens but the context holds 512 .*");
+
+        String streamed = get("/chat/stream?message=" + URLEncoder.encode(message, StandardCharsets.UTF_8)).body();
+        assertThat(streamed).doesNotContain("event:token").contains("event:problem")
+                .containsPattern("the prompt needs [0-9]+ tokens but the context holds 512");
+    }
+
+    @Test
+    void anUnknownCompressionMethodIsABadRequestNamingIt() throws Exception {
+        HttpResponse<String> response = post("{\"message\": \"Hi\", \"compressionMethod\": \"zip\"}");
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(json.readTree(response.body()).get("detail").asText())
+                .isEqualTo("compression method 'zip' is not one of: none, streaming, snapkv, pyramidkv");
+    }
+
+    @Test
     void servesTheChatPage() throws Exception {
         HttpResponse<String> page = get("/");
         assertThat(page.statusCode()).isEqualTo(200);

@@ -8,6 +8,7 @@ import dev.sift.engine.generation.GenerationListener;
 import dev.sift.engine.generation.GenerationRequest;
 import dev.sift.engine.generation.LoadedModel;
 import dev.sift.engine.generation.ModelOptions;
+import dev.sift.engine.generation.Session;
 import dev.sift.engine.kv.CompressionOptions;
 import dev.sift.engine.sampling.SamplingOptions;
 import org.apache.commons.logging.Log;
@@ -19,7 +20,9 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -40,6 +43,8 @@ public class SiftEngine implements AutoCloseable {
     private final CompressionOptions compression;
     private final Object lock = new Object();
     private final Map<String, Conversation> conversations = new LinkedHashMap<>(16, 0.75f, true);
+    /** Sessions of the requests without a conversation id being answered now, for {@link Stats#kvBytes}. */
+    private final Set<Session> requestSessions = ConcurrentHashMap.newKeySet();
     private final AtomicInteger activeRequests = new AtomicInteger();
     /** Permits for {@code sift.max-concurrent-sessions} generating requests, handed out in arrival order. */
     private final Semaphore sessions;
@@ -167,8 +172,14 @@ public class SiftEngine implements AutoCloseable {
                 .withStopSequences(request.stop())
                 .withCompression(request.compression());
         if (request.conversationId() == null) {
+            // The session, and with it the KV cache, ends with the request, however it ends.
             try (Conversation conversation = new Conversation(loaded, template, loaded.newSession())) {
-                return conversation.reply(request.messages(), request.tools(), settings, listener);
+                requestSessions.add(conversation.session());
+                try {
+                    return conversation.reply(request.messages(), request.tools(), settings, listener);
+                } finally {
+                    requestSessions.remove(conversation.session());
+                }
             }
         }
         Conversation conversation = conversation(loaded, request.conversationId());
@@ -207,7 +218,8 @@ public class SiftEngine implements AutoCloseable {
      * @param activeRequests    chat requests being answered now
      * @param queuedRequests    chat requests waiting for a free session
      * @param conversations     conversations whose KV caches are kept between turns
-     * @param kvBytes           key/value bytes held by the kept conversations
+     * @param kvBytes           key/value bytes held now: by the kept conversations and by the
+     *                          requests being answered
      * @param promptTokens      prompt tokens read since startup
      * @param generatedTokens   tokens generated since startup
      * @param tokensPerSecond   generation speed of the last reply (prompt reading included)
@@ -225,6 +237,9 @@ public class SiftEngine implements AutoCloseable {
             for (Conversation conversation : conversations.values()) {
                 kvBytes += conversation.session().kvCache().keyValueBytes();
             }
+        }
+        for (Session session : requestSessions) {
+            kvBytes += session.kvCache().keyValueBytes();
         }
         return new Stats(activeRequests.get(), queuedRequests.get(), kept, kvBytes, promptTokens.sum(),
                 generatedTokens.sum(), lastTokensPerSecond);

@@ -6,7 +6,7 @@ import org.springframework.boot.health.contributor.Health;
 
 /**
  * Health of the local model: up once it is loaded (or while a lazy model waits for its first
- * request), with the model, backend, active requests and KV memory of kept conversations.
+ * request), with the model, backend, active requests and the KV memory held.
  */
 public class SiftHealthIndicator extends AbstractHealthIndicator {
 

@@ -26,7 +26,7 @@ public class SiftMetrics implements MeterBinder {
         Gauge.builder("sift.conversations", engine, e -> e.stats().conversations())
                 .description("Conversations whose KV caches are kept between turns").register(registry);
         Gauge.builder("sift.kv.bytes", engine, e -> e.stats().kvBytes()).baseUnit("bytes")
-                .description("Key/value cache bytes held by kept conversations").register(registry);
+                .description("Key/value cache bytes held by kept conversations and requests being answered").register(registry);
         Gauge.builder("sift.generation.tokens.per.second", engine, e -> e.stats().tokensPerSecond())
                 .description("Generation speed of the last reply").register(registry);
         FunctionCounter.builder("sift.tokens", engine, e -> e.stats().promptTokens()).tag("kind", "prompt")

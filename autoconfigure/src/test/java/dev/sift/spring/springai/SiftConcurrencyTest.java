@@ -27,6 +27,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -34,7 +35,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /**
  * One engine bean under concurrent Spring AI requests: {@code sift.max-concurrent-sessions} generate
  * at once, each in its own KV cache, {@code sift.max-queued-requests} wait, and the rest are rejected
- * at once; a cancelled stream ends its generation and frees its session.
+ * at once; a cancelled stream ends its generation and frees its session and KV cache.
  */
 class SiftConcurrencyTest {
 
@@ -146,11 +147,12 @@ class SiftConcurrencyTest {
     }
 
     @Test
-    void disposingAStreamAfterTheFirstChunkEndsTheGeneration() {
+    void disposingAStreamAfterTheFirstChunkEndsTheGenerationAndFreesItsKvCache() {
         runner.withPropertyValues("sift.chat.max-tokens=400", "sift.max-concurrent-sessions=1").run(context -> {
             SiftEngine engine = context.getBean(SiftEngine.class);
             ChatModel model = context.getBean(ChatModel.class);
             AtomicInteger chunks = new AtomicInteger();
+            AtomicLong kvBytesWhileStreaming = new AtomicLong();
             CountDownLatch disposed = new CountDownLatch(1);
             // Chunks are delivered on the generating thread, so the stream is disposed before the next
             // token is generated: the next piece sees the cancellation and ends the generation.
@@ -163,6 +165,7 @@ class SiftConcurrencyTest {
                 @Override
                 protected void hookOnNext(ChatResponse value) {
                     chunks.incrementAndGet();
+                    kvBytesWhileStreaming.set(engine.stats().kvBytes());
                     dispose();
                     disposed.countDown();
                 }
@@ -170,6 +173,9 @@ class SiftConcurrencyTest {
             assertThat(disposed.await(1, TimeUnit.MINUTES)).isTrue();
             waitUntil(() -> engine.stats().activeRequests() == 0);
             assertThat(chunks).hasValue(1);
+            // The prompt and the first token were in the cache; with the stream gone, nothing is.
+            assertThat(kvBytesWhileStreaming.get()).isPositive();
+            assertThat(engine.stats().kvBytes()).isZero();
             // A reply that ran to its end would have been counted; the cancelled one was not.
             assertThat(engine.stats().generatedTokens()).isZero();
             // The session is free for the next request.

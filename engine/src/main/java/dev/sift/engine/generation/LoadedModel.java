@@ -16,6 +16,7 @@ import dev.sift.engine.model.ModelConfig;
 import dev.sift.engine.tokenizer.Tokenizer;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.UnaryOperator;
 
@@ -42,20 +43,22 @@ public final class LoadedModel implements AutoCloseable {
     private final int defaultContextLength;
     private final CompressionOptions defaultCompression;
 
-    private LoadedModel(GgufFile file, ModelOptions options) {
+    private LoadedModel(GgufFile file, ModelOptions options, long memoryForWeights) {
         this.file = file;
         this.tokenizer = Tokenizer.fromGguf(file);
         this.config = ModelConfig.fromGguf(file);
-        this.decoder = decoder(LlamaWeights.bind(file, config), config, options);
+        this.decoder = decoder(file, LlamaWeights.bind(file, config), config, options, memoryForWeights);
         this.defaultContextLength = options.contextLength() == 0 ? config.contextLength() : options.contextLength();
         this.defaultCompression = options.compression();
     }
 
     /**
      * The decoder for the chosen backend. {@code AUTO} takes CUDA when the probe finds a usable GPU
-     * whose free memory holds the weights and a default-length KV cache, else the CPU.
+     * whose free memory holds the weights and a default-length KV cache, else the CPU, if the weights
+     * fit in {@code memoryForWeights}.
      */
-    private static Decoder decoder(LlamaWeights weights, ModelConfig config, ModelOptions options) {
+    private static Decoder decoder(GgufFile file, LlamaWeights weights, ModelConfig config, ModelOptions options,
+                                   long memoryForWeights) {
         Backend backend = options.backend();
         boolean auto = backend == Backend.AUTO;
         if (auto) {
@@ -75,6 +78,7 @@ public final class LoadedModel implements AutoCloseable {
                 }
                 LOG.log(System.Logger.Level.INFO, "backend auto: using the CPU, CUDA cannot take this model: {0}",
                         e.getMessage());
+                requireMemory(file.path(), file.size(), memoryForWeights);
             }
         }
         return new LlamaModel(weights, config, new CpuKernels(options.threads()));
@@ -89,16 +93,35 @@ public final class LoadedModel implements AutoCloseable {
      * Loads a GGUF model: maps the file, reads its tokenizer and hyperparameters, and binds every
      * weight, checking names and shapes.
      *
-     * @throws GgufFormatException if the file is malformed or describes something unsupported
-     * @throws IOException         if the file cannot be read
+     * <p>For the CPU, the file must fit in the machine's memory beside the Java heap's maximum; this
+     * is checked before the file is mapped (on a GPU the device's free memory is checked instead).
+     *
+     * @throws GgufFormatException          if the file is malformed or describes something unsupported
+     * @throws InsufficientMemoryException  if the weights are to run on the CPU and do not fit in memory
+     * @throws IOException                  if the file cannot be read
      */
     public static LoadedModel load(Path path, ModelOptions options) throws IOException {
+        return load(path, options, HostMemory.availableForWeights());
+    }
+
+    /** {@link #load(Path, ModelOptions)} with the memory the weights may take on the CPU given. */
+    static LoadedModel load(Path path, ModelOptions options, long memoryForWeights) throws IOException {
+        Backend backend = options.backend();
+        if (backend == Backend.CPU || backend == Backend.AUTO && !CudaAvailability.probe().available()) {
+            requireMemory(path, Files.size(path), memoryForWeights);
+        }
         GgufFile file = GgufFile.open(path);
         try {
-            return new LoadedModel(file, options);
+            return new LoadedModel(file, options, memoryForWeights);
         } catch (RuntimeException e) {
             file.close();
             throw e;
+        }
+    }
+
+    private static void requireMemory(Path path, long fileBytes, long memoryForWeights) {
+        if (fileBytes > memoryForWeights) {
+            throw new InsufficientMemoryException(path, fileBytes, memoryForWeights);
         }
     }
 

@@ -170,6 +170,21 @@ public final class ArrayKvCache implements KvCache {
         }
     }
 
+    /**
+     * Drops every entry and gives back its storage, so that a closed sequence holds no cache memory
+     * even while something still refers to it ({@link #clear} keeps the storage for reuse).
+     */
+    public void release() {
+        clear();
+        for (int l = 0; l < layers; l++) {
+            for (int h = 0; h < kvHeads; h++) {
+                keys[l][h] = new float[0];
+                values[l][h] = new float[0];
+                positions[l][h] = new int[0];
+            }
+        }
+    }
+
     @Override
     public long allocatedBytes() {
         long bytes = keyValueBytes();

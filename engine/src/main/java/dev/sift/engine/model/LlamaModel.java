@@ -48,7 +48,7 @@ public final class LlamaModel implements Decoder {
 
     @Override
     public DecoderSequence newSequence(int capacity) {
-        KvCache cache = new ArrayKvCache(config.layers(), config.kvHeads(), config.headDim(), capacity);
+        ArrayKvCache cache = new ArrayKvCache(config.layers(), config.kvHeads(), config.headDim(), capacity);
         State state = new State(config);
         return new DecoderSequence() {
             @Override
@@ -72,7 +72,7 @@ public final class LlamaModel implements Decoder {
 
             @Override
             public void close() {
-                cache.clear();
+                cache.release();
             }
         };
     }

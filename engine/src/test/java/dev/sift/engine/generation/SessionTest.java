@@ -229,6 +229,24 @@ class SessionTest {
         }
     }
 
+    @Test
+    void closingASessionGivesBackItsCacheAfterAFinishedOrCancelledGeneration() {
+        Session finished = model.newSession();
+        finished.generate(greedy("Once upon a time").withMaxTokens(20), GenerationListener.NONE);
+        assertThat(finished.kvCache().allocatedBytes()).isPositive();
+        finished.close();
+        assertThat(finished.kvCache().allocatedBytes()).isZero();
+
+        Session cancelled = model.newSession();
+        GenerationResult result = cancelled.generate(greedy("Once upon a time"), piece -> cancelled.cancel());
+        assertThat(result.finishReason()).isEqualTo(FinishReason.CANCELLED);
+        assertThat(cancelled.kvCache().allocatedBytes()).isPositive();
+        cancelled.close();
+        assertThat(cancelled.kvCache().allocatedBytes()).isZero();
+        assertThatThrownBy(() -> cancelled.generate(greedy("The end"), GenerationListener.NONE))
+                .isInstanceOf(IllegalStateException.class).hasMessage("session is closed");
+    }
+
     private static void sleepQuietly() {
         try {
             Thread.sleep(20);

@@ -35,6 +35,22 @@ class ArrayKvCacheTest {
     }
 
     @Test
+    void clearKeepsTheStorageAndReleaseGivesItBack() {
+        ArrayKvCache cache = filled(10);
+        cache.clear();
+        assertThat(cache.length(0, 0)).isZero();
+        assertThat(cache.allocatedBytes()).isEqualTo(2 * 64L * (2 * 2 * Float.BYTES + Integer.BYTES));
+
+        cache.release();
+        assertThat(cache.allocatedBytes()).isZero();
+        // A released cache is empty, not broken.
+        cache.append(0, 0, new float[]{1, 2, 3, 4}, new float[4]);
+        float[] key = new float[2];
+        cache.readKey(0, 1, 0, key, 0);
+        assertThat(key).containsExactly(3f, 4f);
+    }
+
+    @Test
     void reserveMakesRoomForExactlyTheEntriesAsked() {
         ArrayKvCache cache = filled(0);
         cache.reserve(100);

@@ -32,7 +32,11 @@ import org.junit.jupiter.api.Test;
  * <p><b>JDK 25 caveat</b> (see the surefire settings in {@code engine/pom.xml}). Jazzer 0.24.0 cannot instrument Java 25 class files (its ASM stops at
  * version 68), so a {@code JAZZER_FUZZ=1} run is not coverage-guided. Until it can,
  * {@link #randomTextNeverBreaksATokenizer} feeds the target deterministic random inputs in every
- * normal build.
+ * normal build: 1,500 rounds, or any number from the repository root with
+ *
+ * <pre>{@code
+ * ./mvnw -pl engine test -Dtest='TokenizerFuzzTest#random*' -Dsift.fuzz.rounds=100000 [-Dsift.fuzz.seed=N]
+ * }</pre>
  */
 class TokenizerFuzzTest {
 
@@ -77,8 +81,9 @@ class TokenizerFuzzTest {
      */
     @Test
     void randomTextNeverBreaksATokenizer() {
-        Random random = new Random(20_261_127);
-        for (int round = 0; round < 1500; round++) {
+        Random random = new Random(Long.getLong("sift.fuzz.seed", 20_261_127));
+        int rounds = Integer.getInteger("sift.fuzz.rounds", 1500);
+        for (int round = 0; round < rounds; round++) {
             int flags = random.nextInt(256);
             byte[] text;
             if (random.nextBoolean()) {

@@ -1,5 +1,7 @@
 package dev.sift.examples.chat;
 
+import dev.sift.engine.generation.ContextOverflowException;
+import dev.sift.spring.SiftBusyException;
 import dev.sift.spring.springai.SiftChatOptions;
 import org.springframework.ai.chat.client.ChatClient;
 import org.springframework.ai.chat.client.advisor.MessageChatMemoryAdvisor;
@@ -8,8 +10,11 @@ import org.springframework.ai.chat.memory.MessageWindowChatMemory;
 import org.springframework.ai.chat.model.ChatModel;
 import org.springframework.ai.chat.model.ChatResponse;
 import org.springframework.ai.chat.metadata.ChatResponseMetadata;
+import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
 import org.springframework.http.codec.ServerSentEvent;
+import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
@@ -63,7 +68,12 @@ public class ChatController {
                 response.getResult().getMetadata().getFinishReason(), stats(response.getMetadata()));
     }
 
-    /** Server-sent events: {@code token} events with text, then one {@code stats} event. */
+    /**
+     * Server-sent events: {@code token} events whose data is {@code {"text": "..."}}, then one
+     * {@code stats} event; or a {@code problem} event, {@code {"message": "..."}}, for a request the
+     * model cannot answer. The text goes in JSON because the event-stream format drops a leading
+     * space from each data line, and most tokens start with one.
+     */
     @GetMapping(path = "/chat/stream", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
     public Flux<ServerSentEvent<Object>> stream(@RequestParam String message,
                                                 @RequestParam(required = false) String conversationId,
@@ -73,15 +83,39 @@ public class ChatController {
                 .advisors(a -> a.param(ChatMemory.CONVERSATION_ID, conversation(conversationId)))
                 .options(options(conversationId, compressionMethod, compressionBudget))
                 .stream().chatResponse()
-                .concatMap(response -> {
+                .<ServerSentEvent<Object>>concatMap(response -> {
                     String text = response.getResult() == null ? null : response.getResult().getOutput().getText();
                     Flux<ServerSentEvent<Object>> token = text == null || text.isEmpty() ? Flux.empty()
-                            : Flux.just(ServerSentEvent.builder((Object) text).event("token").build());
+                            : Flux.just(ServerSentEvent.builder((Object) Map.of("text", text)).event("token").build());
                     return response.getMetadata().getUsage().getCompletionTokens() > 0
                             ? token.concatWith(Flux.just(ServerSentEvent.builder((Object) stats(response.getMetadata()))
                                     .event("stats").build()))
                             : token;
-                });
+                })
+                // The response has started as an event stream: a request the model cannot answer ends it
+                // with a "problem" event saying why.
+                .onErrorResume(ChatController::isRequestProblem, e -> Flux.just(
+                        ServerSentEvent.builder((Object) Map.of("message", e.getMessage())).event("problem").build()));
+    }
+
+    /**
+     * A request the model cannot answer as asked: a conversation longer than the context, an unknown
+     * compression method, a malformed budget. 400, naming the fault.
+     */
+    @ExceptionHandler({ContextOverflowException.class, IllegalArgumentException.class})
+    public ProblemDetail badRequest(RuntimeException e) {
+        return ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, e.getMessage());
+    }
+
+    /** Every session is generating and the queue is full: 503, worth retrying. */
+    @ExceptionHandler(SiftBusyException.class)
+    public ProblemDetail busy(SiftBusyException e) {
+        return ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE, e.getMessage());
+    }
+
+    private static boolean isRequestProblem(Throwable e) {
+        return e instanceof ContextOverflowException || e instanceof IllegalArgumentException
+                || e instanceof SiftBusyException;
     }
 
     /** Requests without an id get a fresh, unshared conversation. */

@@ -17,7 +17,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class LongDocumentQaApplicationTest {
 
-    static final List<String> METHODS = List.of("none", "streaming", "snapkv", "pyramidkv");
+    static final List<String> METHODS = List.of("none", "streaming", "snapkv", "pyramidkv", "sentence");
     static final List<String> BUDGETS = List.of("128", "256", "25%");
 
     @DynamicPropertySource
@@ -83,7 +83,7 @@ class LongDocumentQaApplicationTest {
     @Test
     void theTablePrintsEveryRow() {
         String table = CompressionComparison.table(rows);
-        assertThat(table.lines().filter(line -> line.matches("^(none|streaming|snapkv|pyramidkv) .*"))).hasSize(rows.size());
+        assertThat(table.lines().filter(line -> line.matches("^(none|streaming|snapkv|pyramidkv|sentence) .*"))).hasSize(rows.size());
         assertThat(table).contains("Question: Who had a gray cat named Pepper?").contains("KV bytes").contains("kept");
     }
 }

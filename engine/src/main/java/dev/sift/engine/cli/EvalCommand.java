@@ -14,6 +14,7 @@ import dev.sift.engine.kv.CompressionMethodKind;
 import dev.sift.engine.kv.CompressionOptions;
 import dev.sift.engine.kv.GroupAggregation;
 import dev.sift.engine.kv.Pooling;
+import dev.sift.engine.kv.SrhProfile;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -43,7 +44,8 @@ final class EvalCommand implements Callable<Integer> {
     Path prompts;
 
     @Option(names = "--methods", split = ",", defaultValue = "none,streaming,snapkv,pyramidkv",
-            description = "Methods to compare (default: ${DEFAULT-VALUE}).")
+            description = "Methods to compare: none, streaming, snapkv, pyramidkv, srh, srh-uniform, srh-kvhead "
+                    + "(default: ${DEFAULT-VALUE}).")
     List<String> methods;
 
     @Option(names = "--budgets", split = ",", defaultValue = "64,128,256",
@@ -96,6 +98,10 @@ final class EvalCommand implements Callable<Integer> {
             description = "Compress again after every N generated tokens; 0 = never (default).")
     int decodeInterval;
 
+    @Option(names = "--compression-profile", paramLabel = "PROFILE.json",
+            description = "SRH profile of the model for the srh methods, from sift calibrate: a file, or classpath:path.")
+    String profile;
+
     @Option(names = "--csv", description = "Also write the table as CSV to this file.")
     Path csv;
 
@@ -109,7 +115,8 @@ final class EvalCommand implements Callable<Integer> {
         }
         CompressionOptions compression = CompressionOptions.NONE.withSinks(sinks).withWindow(window)
                 .withPooling(Pooling.parse(pooling), kernel).withAggregation(GroupAggregation.parse(aggregation))
-                .withPrefillChunk(prefillChunk).withDecodeInterval(decodeInterval);
+                .withPrefillChunk(prefillChunk).withDecodeInterval(decodeInterval)
+                .withProfile(profile == null ? null : SrhProfile.load(profile));
         EvalOptions options = new EvalOptions(methods.stream().map(CompressionMethodKind::parse).toList(),
                 budgets.stream().map(Budget::parse).toList(), compression, tokens, minContext, EvalMode.parse(mode), depths);
         List<EvalPrompt> loaded = EvalPrompt.load(prompts);
@@ -117,6 +124,9 @@ final class EvalCommand implements Callable<Integer> {
 
         PrintWriter out = spec.commandLine().getOut();
         try (LoadedModel loadedModel = model.load()) {
+            if (compression.profile() != null) {
+                compression.profile().requireModel(loadedModel.identity());
+            }
             out.printf("%s, %d prompt%s (contexts of at least %d tokens), %d tokens compared, needle %s, on %s%n",
                     model.model.getFileName(), loaded.size(), loaded.size() == 1 ? "" : "s", minContext, tokens,
                     options.mode(), loadedModel.backendName());

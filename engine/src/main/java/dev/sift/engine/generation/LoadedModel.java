@@ -9,9 +9,11 @@ import dev.sift.engine.gguf.GgufFile;
 import dev.sift.engine.gguf.GgufFormatException;
 import dev.sift.engine.kv.CompressionOptions;
 import dev.sift.engine.model.Decoder;
+import dev.sift.engine.model.DecoderSequence;
 import dev.sift.engine.model.LlamaModel;
 import dev.sift.engine.model.LlamaWeights;
 import dev.sift.engine.model.ModelConfig;
+import dev.sift.engine.model.ModelIdentity;
 import dev.sift.engine.tokenizer.Tokenizer;
 
 import java.io.IOException;
@@ -36,6 +38,7 @@ public final class LoadedModel implements AutoCloseable {
     private final GgufFile file;
     private final Tokenizer tokenizer;
     private final ModelConfig config;
+    private final ModelIdentity identity;
     private final Decoder decoder;
     private final int defaultContextLength;
     private final CompressionOptions defaultCompression;
@@ -44,9 +47,10 @@ public final class LoadedModel implements AutoCloseable {
         this.file = file;
         this.tokenizer = Tokenizer.fromGguf(file);
         this.config = ModelConfig.fromGguf(file);
+        this.identity = ModelIdentity.of(file, config);
+        this.defaultCompression = checkProfile(options.compression());
         this.decoder = decoder(LlamaWeights.bind(file, config), config, options);
         this.defaultContextLength = options.contextLength() == 0 ? config.contextLength() : options.contextLength();
-        this.defaultCompression = options.compression();
     }
 
     /**
@@ -104,6 +108,24 @@ public final class LoadedModel implements AutoCloseable {
         return config;
     }
 
+    /** Which model this is, as calibrated profiles record it. */
+    public ModelIdentity identity() {
+        return identity;
+    }
+
+    /**
+     * Returns {@code compression} after checking that its SRH profile, if any, was calibrated on this
+     * model.
+     *
+     * @throws IllegalArgumentException naming both models if the profile belongs to another
+     */
+    CompressionOptions checkProfile(CompressionOptions compression) {
+        if (compression.profile() != null) {
+            compression.profile().requireModel(identity);
+        }
+        return compression;
+    }
+
     public Tokenizer tokenizer() {
         return tokenizer;
     }
@@ -123,6 +145,11 @@ public final class LoadedModel implements AutoCloseable {
         return decoder.backendName();
     }
 
+    /** The context length of {@link #newSession()}: the one asked for when loading, else the model's. */
+    public int contextLength() {
+        return defaultContextLength;
+    }
+
     /** Opens a session with the default context length. */
     public Session newSession() {
         return newSession(defaultContextLength);
@@ -134,6 +161,17 @@ public final class LoadedModel implements AutoCloseable {
             throw new IllegalArgumentException("context length must be positive, got " + contextLength);
         }
         return new Session(this, decoder.newSequence(contextLength), contextLength);
+    }
+
+    /**
+     * A bare sequence of the decoder, for tools that drive the forward pass token by token and read
+     * the cache themselves (calibration); applications use {@link #newSession}.
+     */
+    public DecoderSequence newSequence(int capacity) {
+        if (capacity <= 0) {
+            throw new IllegalArgumentException("capacity must be positive, got " + capacity);
+        }
+        return decoder.newSequence(capacity);
     }
 
     /** Releases the backend and unmaps the file. Sessions must not be used afterwards. */

@@ -17,7 +17,16 @@ public enum CompressionMethodKind {
     /** Observation-window attention, pooled, top-k per KV head ({@link SnapKv}). */
     SNAPKV("snapkv", new SnapKv()),
     /** SnapKV scores with budgets decreasing linearly with depth ({@link PyramidKv}). */
-    PYRAMIDKV("pyramidkv", new PyramidKv());
+    PYRAMIDKV("pyramidkv", new PyramidKv()),
+    /**
+     * CompressKV: the semantic retrieval heads of an {@link SrhProfile} choose one token set per layer,
+     * layer budgets follow the profile's eviction errors ({@link Srh}).
+     */
+    SRH("srh", new Srh(Srh.Selection.LAYER, true)),
+    /** {@link #SRH} with every layer at the same budget: the calibrated budgets' contribution, isolated. */
+    SRH_UNIFORM("srh-uniform", new Srh(Srh.Selection.LAYER, false)),
+    /** {@link #SRH} with a token set per KV head, chosen by the retrieval heads of its own group. */
+    SRH_KVHEAD("srh-kvhead", new Srh(Srh.Selection.KV_HEAD, true));
 
     private final String label;
     private final CompressionMethod method;

@@ -20,14 +20,20 @@ import java.util.Objects;
  *                       the budget plus one chunk; 0 = compress once, after the whole prompt (default)
  * @param decodeInterval compress again after every this many generated tokens, so long generations stay
  *                       within budget; 0 = never during decoding (default)
+ * @param profile        the calibrated SRH profile of the model, for the {@code srh} methods; {@code null}
+ *                       (default): every query head votes and budgets are uniform. Other methods ignore it
  */
 public record CompressionOptions(CompressionMethodKind method, Budget budget, int sinks, int window,
                                  Pooling pooling, int poolingKernel, GroupAggregation aggregation,
-                                 int prefillChunk, int decodeInterval) {
+                                 int prefillChunk, int decodeInterval, SrhProfile profile) {
 
-    /** The full cache, with the defaults for every other option. */
+    /**
+     * The full cache, with the defaults for every other option. The window of 32 serves every method,
+     * SRH included (CompressKV used 8): it is also the recent text every layer keeps, and with a chat
+     * template 8 tokens hold little more than the template's own.
+     */
     public static final CompressionOptions NONE = new CompressionOptions(CompressionMethodKind.NONE, Budget.tokens(512),
-            4, 32, Pooling.AVERAGE, 5, GroupAggregation.MEAN, 0, 0);
+            4, 32, Pooling.AVERAGE, 5, GroupAggregation.MEAN, 0, 0, null);
 
     public CompressionOptions {
         Objects.requireNonNull(method, "method");
@@ -77,35 +83,49 @@ public record CompressionOptions(CompressionMethodKind method, Budget budget, in
     }
 
     public CompressionOptions withMethod(CompressionMethodKind value) {
-        return new CompressionOptions(value, budget, sinks, window, pooling, poolingKernel, aggregation, prefillChunk, decodeInterval);
+        return new CompressionOptions(value, budget, sinks, window, pooling, poolingKernel, aggregation, prefillChunk,
+                decodeInterval, profile);
     }
 
     public CompressionOptions withBudget(Budget value) {
-        return new CompressionOptions(method, value, sinks, window, pooling, poolingKernel, aggregation, prefillChunk, decodeInterval);
+        return new CompressionOptions(method, value, sinks, window, pooling, poolingKernel, aggregation, prefillChunk,
+                decodeInterval, profile);
     }
 
     public CompressionOptions withSinks(int value) {
-        return new CompressionOptions(method, budget, value, window, pooling, poolingKernel, aggregation, prefillChunk, decodeInterval);
+        return new CompressionOptions(method, budget, value, window, pooling, poolingKernel, aggregation, prefillChunk,
+                decodeInterval, profile);
     }
 
     public CompressionOptions withWindow(int value) {
-        return new CompressionOptions(method, budget, sinks, value, pooling, poolingKernel, aggregation, prefillChunk, decodeInterval);
+        return new CompressionOptions(method, budget, sinks, value, pooling, poolingKernel, aggregation, prefillChunk,
+                decodeInterval, profile);
     }
 
     public CompressionOptions withPooling(Pooling value, int kernel) {
-        return new CompressionOptions(method, budget, sinks, window, value, kernel, aggregation, prefillChunk, decodeInterval);
+        return new CompressionOptions(method, budget, sinks, window, value, kernel, aggregation, prefillChunk,
+                decodeInterval, profile);
     }
 
     public CompressionOptions withAggregation(GroupAggregation value) {
-        return new CompressionOptions(method, budget, sinks, window, pooling, poolingKernel, value, prefillChunk, decodeInterval);
+        return new CompressionOptions(method, budget, sinks, window, pooling, poolingKernel, value, prefillChunk,
+                decodeInterval, profile);
     }
 
     public CompressionOptions withPrefillChunk(int value) {
-        return new CompressionOptions(method, budget, sinks, window, pooling, poolingKernel, aggregation, value, decodeInterval);
+        return new CompressionOptions(method, budget, sinks, window, pooling, poolingKernel, aggregation, value,
+                decodeInterval, profile);
     }
 
     public CompressionOptions withDecodeInterval(int value) {
-        return new CompressionOptions(method, budget, sinks, window, pooling, poolingKernel, aggregation, prefillChunk, value);
+        return new CompressionOptions(method, budget, sinks, window, pooling, poolingKernel, aggregation, prefillChunk,
+                value, profile);
+    }
+
+    /** The SRH profile for the {@code srh} methods; {@code null} for none. */
+    public CompressionOptions withProfile(SrhProfile value) {
+        return new CompressionOptions(method, budget, sinks, window, pooling, poolingKernel, aggregation, prefillChunk,
+                decodeInterval, value);
     }
 
     @Override
@@ -113,6 +133,7 @@ public record CompressionOptions(CompressionMethodKind method, Budget budget, in
         return isNone() ? "none" : method + "@" + budget + " (sinks " + sinks + ", window " + window + ", " + pooling
                 + " pooling " + poolingKernel + ", GQA " + aggregation
                 + (prefillChunk > 0 ? ", prefill chunk " + prefillChunk : "")
-                + (decodeInterval > 0 ? ", every " + decodeInterval + " decoded" : "") + ")";
+                + (decodeInterval > 0 ? ", every " + decodeInterval + " decoded" : "")
+                + (profile != null ? ", SRH profile of " + profile.model().name() : "") + ")";
     }
 }

@@ -41,6 +41,29 @@ public final class Compressor {
      * @return whether entries were dropped
      */
     public boolean compress(KvCache cache, QueryWindow queries) {
+        int[][][] kept = selection(cache, queries);
+        if (kept == null) {
+            return false;
+        }
+        for (int layer = 0; layer < cache.layers(); layer++) {
+            for (int head = 0; head < cache.kvHeads(); head++) {
+                if (kept[layer][head] != null) {
+                    cache.retain(layer, head, kept[layer][head]);
+                }
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The entries {@link #compress} would keep, leaving the cache as it is (to measure what an eviction
+     * costs before making it).
+     *
+     * @param queries the observation window, recorded by the sequence that filled the cache
+     * @return {@code [layer][kvHead]} increasing entry indices, {@code null} for a (layer, KV head)
+     *         within its budget; {@code null} if the sequence is within the budget
+     */
+    public int[][][] selection(KvCache cache, QueryWindow queries) {
         int longest = 0;
         for (int layer = 0; layer < cache.layers(); layer++) {
             for (int head = 0; head < cache.kvHeads(); head++) {
@@ -48,9 +71,10 @@ public final class Compressor {
             }
         }
         if (longest <= budget) {
-            return false;
+            return null;
         }
-        int[] layerBudgets = method.layerBudgets(cache.layers(), budget, options.reserved(), longest);
+        int[] layerBudgets = method.layerBudgets(cache.layers(), budget, longest, options);
+        int[][][] kept = new int[cache.layers()][cache.kvHeads()][];
         for (int layer = 0; layer < cache.layers(); layer++) {
             CompressionContext context = new CompressionContext(cache, queries, layer, options);
             float[][] scores = null;
@@ -64,11 +88,11 @@ public final class Compressor {
                         throw new IllegalStateException(options.method() + " scored " + scores[head].length
                                 + " entries of layer " + layer + " head " + head + ", expected " + context.candidates(head));
                     }
-                    cache.retain(layer, head, select(scores[head], length, layerBudgets[layer], options.sinks(), options.window()));
+                    kept[layer][head] = select(scores[head], length, layerBudgets[layer], options.sinks(), options.window());
                 }
             }
         }
-        return true;
+        return kept;
     }
 
     /**

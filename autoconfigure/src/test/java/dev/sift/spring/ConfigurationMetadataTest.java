@@ -29,8 +29,8 @@ class ConfigurationMetadataTest {
         }
         assertThat(names).contains("sift.backend", "sift.model.path", "sift.model.uri", "sift.model.context-length",
                 "sift.model.threads", "sift.model.load", "sift.model.cache-dir", "sift.compression.method",
-                "sift.compression.budget", "sift.compression.window", "sift.compression.sinks", "sift.chat.temperature",
-                "sift.chat.top-p", "sift.chat.top-k", "sift.chat.max-tokens", "sift.chat.stop", "sift.chat.seed",
+                "sift.compression.budget", "sift.compression.window", "sift.compression.sinks", "sift.compression.profile",
+                "sift.chat.temperature", "sift.chat.top-p", "sift.chat.top-k", "sift.chat.max-tokens", "sift.chat.stop", "sift.chat.seed",
                 "sift.chat.repeat-penalty", "sift.max-concurrent-sessions", "sift.max-queued-requests");
     }
 }

@@ -12,7 +12,8 @@ import java.util.Objects;
  *                       {@code sinks + window}; a share of the prompt ({@code 10%}) below it is raised to it
  * @param sinks          first entries every layer keeps (attention sinks; default 4)
  * @param window         last tokens every layer keeps, whose queries are also the observation window
- *                       that scores the others (default 32)
+ *                       that scores the others (default 32, for every method: CompressKV's SRH used 8,
+ *                       but behind a chat template 8 tokens hold little besides the template's own)
  * @param pooling        how window scores are smoothed along the keys (default average)
  * @param poolingKernel  odd pooling width; 1 = no pooling (default 5, as SnapKV's code and kvpress)
  * @param aggregation    how the query heads of a KV head's group combine (default mean)
@@ -27,11 +28,7 @@ public record CompressionOptions(CompressionMethodKind method, Budget budget, in
                                  Pooling pooling, int poolingKernel, GroupAggregation aggregation,
                                  int prefillChunk, int decodeInterval, SrhProfile profile) {
 
-    /**
-     * The full cache, with the defaults for every other option. The window of 32 serves every method,
-     * SRH included (CompressKV used 8): it is also the recent text every layer keeps, and with a chat
-     * template 8 tokens hold little more than the template's own.
-     */
+    /** The full cache, with the defaults for every other option. */
     public static final CompressionOptions NONE = new CompressionOptions(CompressionMethodKind.NONE, Budget.tokens(512),
             4, 32, Pooling.AVERAGE, 5, GroupAggregation.MEAN, 0, 0, null);
 

@@ -19,8 +19,9 @@ import java.util.stream.IntStream;
  * none among the top heads follows the layer's vote.
  *
  * <p>Budgets: proportional to the profile's per-layer eviction error, at least
- * {@value #MIN_LAYER_BUDGET} tokens (or sinks + window, or the budget itself, if larger/smaller) and at
- * most {@value #MAX_BUDGET_FACTOR}× the average, summing to exactly layers × budget; or uniform.
+ * {@value #MIN_LAYER_BUDGET} tokens (raised to sinks + window when those are more, lowered to the
+ * budget when it is less) and at most {@value #MAX_BUDGET_FACTOR}× the average (and what a layer
+ * holds), summing to exactly layers × budget ({@link LayerBudgets#proportional}); or uniform.
  *
  * <p>Without a profile every query head counts as an SRH and budgets are uniform (a layer-shared
  * SnapKV), with one logged warning.
@@ -57,16 +58,21 @@ final class Srh implements CompressionMethod {
     @Override
     public float[][] scores(CompressionContext context) {
         int[] heads = retrievalHeads(context);
-        float[] layerVote = vote(context, heads);
+        float[] layerVote = null;
         float[][] scores = new float[context.kvHeads()][];
         for (int g = 0; g < scores.length; g++) {
-            float[] byPosition = layerVote;
-            if (selection == Selection.KV_HEAD) {
-                int group = g;
-                int[] own = IntStream.of(heads).filter(h -> context.kvHeadOf(h) == group).toArray();
-                if (own.length > 0) {
-                    byPosition = vote(context, own);
+            int group = g;
+            int[] own = selection == Selection.KV_HEAD
+                    ? IntStream.of(heads).filter(h -> context.kvHeadOf(h) == group).toArray()
+                    : new int[0];
+            float[] byPosition;
+            if (own.length > 0) {
+                byPosition = vote(context, own);
+            } else {
+                if (layerVote == null) {
+                    layerVote = vote(context, heads);
                 }
+                byPosition = layerVote;
             }
             scores[g] = new float[context.candidates(g)];
             for (int entry = 0; entry < scores[g].length; entry++) {

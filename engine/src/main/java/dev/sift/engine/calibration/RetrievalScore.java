@@ -25,7 +25,7 @@ public enum RetrievalScore {
     /**
      * The score of one step.
      *
-     * @param attention   the head's attention weights over positions {@code 0 … n − 1}
+     * @param attention   the head's attention weights, one per position {@code 0 … n − 1} ({@code n} of them)
      * @param tokens      the token at each position (at least {@code n} of them)
      * @param needleStart first position of the needle
      * @param needleEnd   the position after the needle's last

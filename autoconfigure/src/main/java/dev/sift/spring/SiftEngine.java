@@ -105,6 +105,13 @@ public class SiftEngine implements AutoCloseable {
             return loaded;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the model file " + file + ": " + e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            // Loading refuses a compression default only for an SRH profile calibrated on another model.
+            if (compression.profile() != null) {
+                throw new InvalidSiftPropertyException("sift.compression.profile", properties.getCompression().getProfile(),
+                        e.getMessage(), SiftPropertiesValidator.PROFILE_VALUES, e);
+            }
+            throw e;
         } catch (IllegalStateException e) {
             if (properties.getBackend() == Backend.CUDA) {
                 throw new InvalidSiftPropertyException("sift.backend", "cuda", e.getMessage(), "auto, cpu, cuda", e);

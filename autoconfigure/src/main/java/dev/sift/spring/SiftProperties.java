@@ -181,7 +181,7 @@ public class SiftProperties {
     /** KV-cache compression defaults; each request may override them. */
     public static class Compression {
 
-        /** Compression method: none, streaming, snapkv, pyramidkv or sentence. */
+        /** Compression method: none, streaming, snapkv, pyramidkv, sentence, srh, srh-uniform or srh-kvhead. */
         private String method = "none";
 
         /** KV entries kept per layer: a token count such as 2048, or a share of the prompt such as 10%. */
@@ -195,6 +195,12 @@ public class SiftProperties {
 
         /** The sentence method's store and re-selection. */
         private final Sentence sentence = new Sentence();
+
+        /**
+         * SRH profile of the model for the srh methods, written by 'sift calibrate': a file path or a
+         * classpath: location. Without one, srh lets every query head vote and gives every layer the same budget.
+         */
+        private String profile;
 
         public String getMethod() {
             return method;
@@ -226,6 +232,14 @@ public class SiftProperties {
 
         public void setSinks(int sinks) {
             this.sinks = sinks;
+        }
+
+        public String getProfile() {
+            return profile;
+        }
+
+        public void setProfile(String profile) {
+            this.profile = profile;
         }
 
         public Sentence getSentence() {

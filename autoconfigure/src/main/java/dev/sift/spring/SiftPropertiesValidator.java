@@ -4,7 +4,10 @@ import dev.sift.engine.kv.Budget;
 import dev.sift.engine.kv.CompressionMethodKind;
 import dev.sift.engine.kv.CompressionOptions;
 import dev.sift.engine.kv.SentenceOptions;
+import dev.sift.engine.kv.SrhProfile;
 
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
 import java.util.Arrays;
 import java.util.stream.Collectors;
 
@@ -53,7 +56,7 @@ final class SiftPropertiesValidator {
                     "bound or mean-key");
         }
         CompressionOptions options = CompressionOptions.of(method, budget).withSinks(compression.getSinks())
-                .withWindow(compression.getWindow())
+                .withWindow(compression.getWindow()).withProfile(profile(compression.getProfile()))
                 .withSentence(SentenceOptions.DEFAULTS.withStoreFactor(sentence.getStoreFactor())
                         .withReselectInterval(sentence.getReselectInterval()).withScoring(scoring));
         try {
@@ -64,6 +67,24 @@ final class SiftPropertiesValidator {
                     "a token count of at least " + options.reserved() + ", or a share such as 10%");
         }
         return options;
+    }
+
+    /** What {@code sift.compression.profile} is expected to name. */
+    static final String PROFILE_VALUES = "a profile written by 'sift calibrate' for this model: a file path or "
+            + "classpath:path/profile.json";
+
+    /** The SRH profile at {@code location}; {@code null} when none is configured. */
+    private static SrhProfile profile(String location) {
+        if (location == null || location.isBlank()) {
+            return null;
+        }
+        try {
+            return SrhProfile.load(location.strip());
+        } catch (NoSuchFileException e) {
+            throw new InvalidSiftPropertyException("sift.compression.profile", location, "no such file", PROFILE_VALUES, e);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new InvalidSiftPropertyException("sift.compression.profile", location, e.getMessage(), PROFILE_VALUES, e);
+        }
     }
 
     static void validate(SiftProperties properties) {

@@ -29,7 +29,7 @@ class ConfigurationMetadataTest {
         }
         assertThat(names).contains("sift.backend", "sift.model.path", "sift.model.uri", "sift.model.context-length",
                 "sift.model.threads", "sift.model.load", "sift.model.cache-dir", "sift.compression.method",
-                "sift.compression.budget", "sift.compression.window", "sift.compression.sinks",
+                "sift.compression.budget", "sift.compression.window", "sift.compression.sinks", "sift.compression.profile",
                 "sift.compression.sentence.store-factor", "sift.compression.sentence.reselect-interval",
                 "sift.compression.sentence.scoring", "sift.chat.temperature",
                 "sift.chat.top-p", "sift.chat.top-k", "sift.chat.max-tokens", "sift.chat.stop", "sift.chat.seed",

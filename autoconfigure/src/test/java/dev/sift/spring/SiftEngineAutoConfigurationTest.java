@@ -5,6 +5,9 @@ import dev.sift.engine.kv.CompressionOptions;
 import dev.sift.engine.kv.SentenceOptions;
 import dev.sift.engine.SharedModels;
 import dev.sift.engine.backend.cuda.CudaAvailability;
+import dev.sift.engine.generation.GenerationListener;
+import dev.sift.engine.generation.GenerationRequest;
+import dev.sift.engine.generation.Session;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -13,11 +16,15 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
+import java.util.Arrays;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 class SiftEngineAutoConfigurationTest {
 
     static final String STORIES = SharedModels.model("stories260K.gguf").toString();
+    /** stories260K's SRH profile, a test resource of the engine. */
+    static final String STORIES_PROFILE = "classpath:dev/sift/engine/kv/stories260K.srh.json";
 
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
             .withConfiguration(AutoConfigurations.of(SiftEngineAutoConfiguration.class));
@@ -156,6 +163,37 @@ class SiftEngineAutoConfigurationTest {
                     assertThat(compression.sentence()).isEqualTo(SentenceOptions.DEFAULTS.withStoreFactor(2)
                             .withReselectInterval(8).withScoring(SentenceOptions.Scoring.MEAN_KEY));
                 });
+    }
+
+    @Test
+    void srhReadsItsProfileFromTheClasspath() {
+        runner.withPropertyValues("sift.model.path=" + STORIES, "sift.model.context-length=512", "sift.compression.method=srh",
+                        "sift.compression.budget=40", "sift.compression.window=8", "sift.compression.profile=" + STORIES_PROFILE)
+                .run(context -> {
+                    SiftEngine engine = context.getBean(SiftEngine.class);
+                    assertThat(engine.defaultCompression().profile().model().sameModel(engine.model().identity())).isTrue();
+                    try (Session session = engine.model().newSession()) {
+                        session.generate(GenerationRequest.text("Once upon a time, there was a little girl named Lily. "
+                                + "She loved to play outside in the park with her dog and her red ball every day.")
+                                .withMaxTokens(1), GenerationListener.NONE);
+                        int[] perLayer = session.kvStats().tokensPerLayer();
+                        // The calibrated layers share 5 × 40 tokens unevenly.
+                        assertThat(Arrays.stream(perLayer).sum()).isEqualTo(5 * 40);
+                        assertThat(perLayer).isNotEqualTo(new int[]{40, 40, 40, 40, 40});
+                    }
+                });
+    }
+
+    @Test
+    void aMissingOrForeignSrhProfileFailsStartupNamingTheProperty() {
+        assertFailure("sift.compression.profile=classpath:no/such/profile.json", "sift.compression.profile",
+                "classpath:no/such/profile.json", "no SRH profile on the classpath at no/such/profile.json");
+        assertFailure("sift.compression.profile=missing-profile.json", "sift.compression.profile", "missing-profile.json",
+                "no such file");
+        runner.withPropertyValues("sift.model.path=" + SharedModels.model("synthetic/tiny-llama-f32.gguf"),
+                        "sift.compression.profile=" + STORIES_PROFILE)
+                .run(context -> assertThat(analysis(context.getStartupFailure()).getDescription())
+                        .contains("'sift.compression.profile'").contains("the SRH profile was calibrated on llama"));
     }
 
     @Test

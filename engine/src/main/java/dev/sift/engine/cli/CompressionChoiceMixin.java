@@ -6,6 +6,8 @@ import dev.sift.engine.kv.CompressionOptions;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
+
 /** One compression method at one budget, for the commands that generate. */
 final class CompressionChoiceMixin {
 
@@ -20,7 +22,7 @@ final class CompressionChoiceMixin {
     @Mixin
     CompressionMixin settings;
 
-    CompressionOptions options() {
+    CompressionOptions options() throws IOException {
         return settings.options().withMethod(CompressionMethodKind.parse(method)).withBudget(Budget.parse(budget));
     }
 }

@@ -4,7 +4,10 @@ import dev.sift.engine.kv.CompressionOptions;
 import dev.sift.engine.kv.GroupAggregation;
 import dev.sift.engine.kv.Pooling;
 import dev.sift.engine.kv.SentenceOptions;
+import dev.sift.engine.kv.SrhProfile;
 import picocli.CommandLine.Option;
+
+import java.io.IOException;
 
 /** The options that say how KV-cache compression works, whichever method and budget are chosen. */
 final class CompressionMixin {
@@ -45,12 +48,21 @@ final class CompressionMixin {
             description = "sentence: bound (min/max keys) or mean-key (default: ${DEFAULT-VALUE}).")
     String sentenceScoring;
 
-    /** These settings on the full cache; callers pick the method and budget. */
-    CompressionOptions options() {
+    @Option(names = "--compression-profile", paramLabel = "PROFILE.json",
+            description = "SRH profile of the model for the srh methods, from sift calibrate: a file, or classpath:path.")
+    String profile;
+
+    /**
+     * These settings on the full cache; callers pick the method and budget.
+     *
+     * @throws IOException if the profile cannot be read
+     */
+    CompressionOptions options() throws IOException {
         return CompressionOptions.NONE.withSinks(sinks).withWindow(window)
                 .withPooling(Pooling.parse(pooling), kernel).withAggregation(GroupAggregation.parse(aggregation))
                 .withPrefillChunk(prefillChunk).withDecodeInterval(decodeInterval)
                 .withSentence(SentenceOptions.DEFAULTS.withStoreFactor(storeFactor).withReselectInterval(reselectInterval)
-                        .withScoring(SentenceOptions.Scoring.parse(sentenceScoring)));
+                        .withScoring(SentenceOptions.Scoring.parse(sentenceScoring)))
+                .withProfile(profile == null ? null : SrhProfile.load(profile));
     }
 }

@@ -41,7 +41,8 @@ final class EvalCommand implements Callable<Integer> {
     Path prompts;
 
     @Option(names = "--methods", split = ",", defaultValue = "none,streaming,snapkv,pyramidkv,sentence",
-            description = "Methods to compare (default: ${DEFAULT-VALUE}).")
+            description = "Methods to compare: none, streaming, snapkv, pyramidkv, sentence, srh, srh-uniform, srh-kvhead "
+                    + "(default: ${DEFAULT-VALUE}).")
     List<String> methods;
 
     @Option(names = "--budgets", split = ",", defaultValue = "64,128,256",
@@ -92,6 +93,9 @@ final class EvalCommand implements Callable<Integer> {
 
         PrintWriter out = spec.commandLine().getOut();
         try (LoadedModel loadedModel = model.load()) {
+            if (compression.profile() != null) {
+                compression.profile().requireModel(loadedModel.identity());
+            }
             out.printf("%s, %d prompt%s (contexts of at least %d tokens), %d tokens compared, needle %s, on %s%n",
                     model.model.getFileName(), loaded.size(), loaded.size() == 1 ? "" : "s", minContext, tokens,
                     options.mode(), loadedModel.backendName());

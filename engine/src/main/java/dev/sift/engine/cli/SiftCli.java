@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = SiftCli.Version.class,
         description = "Run local LLMs from GGUF files.",
-        subcommands = {GenerateCommand.class, ChatCommand.class, InfoCommand.class, EvalCommand.class, BenchCommand.class, LongBenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {GenerateCommand.class, ChatCommand.class, InfoCommand.class, EvalCommand.class, CalibrateCommand.class, BenchCommand.class, LongBenchCommand.class, CommandLine.HelpCommand.class})
 public final class SiftCli {
 
     public static void main(String[] args) {

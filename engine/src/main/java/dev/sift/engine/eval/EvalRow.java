@@ -27,7 +27,7 @@ public record EvalRow(CompressionOptions compression, double agreement, double k
     public static final String[] COLUMNS = {"method", "budget", "agreement", "kl", "needle", "kv_bytes", "store_bytes",
             "ratio", "reuse", "prefill_ms", "decode_tok_s"};
 
-    private static final String TABLE_FORMAT = "%-10s %7s %9s %8s %7s %10s %11s %6s %6s %10s %12s";
+    private static final String TABLE_FORMAT = "%-11s %7s %9s %8s %7s %10s %11s %6s %6s %10s %12s";
 
     /** The method's name. */
     public String method() {

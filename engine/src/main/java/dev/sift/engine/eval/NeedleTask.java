@@ -35,12 +35,15 @@ public final class NeedleTask {
     /**
      * One haystack with a needle at a depth, tokenized.
      *
-     * @param depth    where the needle sits, in percent of the haystack (0 = first sentence, 100 = last)
-     * @param context  BOS and the haystack with the needle
-     * @param question the question's tokens, which follow the context
-     * @param answer   the answer's tokens as they would follow the question
+     * @param depth       where the needle sits, in percent of the haystack (0 = first sentence, 100 = last)
+     * @param context     BOS and the haystack with the needle
+     * @param question    the question's tokens, which follow the context
+     * @param answer      the answer's tokens as they would follow the question
+     * @param needleStart the first token of the needle in {@code context}
+     * @param needleEnd   the token after the needle's last in {@code context}
      */
-    public record Case(Needle needle, int depth, int[] context, int[] question, int[] answer) {
+    public record Case(Needle needle, int depth, int[] context, int[] question, int[] answer, int needleStart,
+                       int needleEnd) {
     }
 
     private final List<String> sentences;
@@ -58,9 +61,19 @@ public final class NeedleTask {
         }
     }
 
+    /** The needles, in file order. */
+    public List<Needle> needles() {
+        return needles;
+    }
+
     /** The haystack and needles shipped with Sift. */
     public static NeedleTask defaults() {
-        return new NeedleTask(resource("haystack.txt"), parseNeedles(resource("needles.tsv"), "needles.tsv"));
+        return new NeedleTask(defaultHaystack(), parseNeedles(resource("needles.tsv"), "needles.tsv"));
+    }
+
+    /** The haystack shipped with Sift: a short TinyStories-style text. */
+    public static String defaultHaystack() {
+        return resource("haystack.txt");
     }
 
     /**
@@ -73,7 +86,14 @@ public final class NeedleTask {
         return new NeedleTask(Files.readString(haystack), parseNeedles(Files.readString(needles), needles.toString()));
     }
 
-    private static List<Needle> parseNeedles(String text, String source) {
+    /**
+     * Reads needles: one per line, {@code sentence TAB question TAB answer}; blank lines and lines
+     * starting with {@code #} are skipped.
+     *
+     * @param source where the text came from, for messages
+     * @throws IllegalArgumentException naming the line of a malformed needle
+     */
+    public static List<Needle> parseNeedles(String text, String source) {
         List<Needle> needles = new ArrayList<>();
         String[] lines = text.split("\\R");
         for (int i = 0; i < lines.length; i++) {
@@ -119,12 +139,25 @@ public final class NeedleTask {
         for (Needle needle : needles) {
             for (int depth : depths) {
                 List<String> text = new ArrayList<>(hay);
-                text.add(Math.round(depth / 100f * hay.size()), needle.sentence());
-                cases.add(new Case(needle, depth, tokenizer.encode(String.join(" ", text), true, false),
-                        tokenizer.encode(needle.question(), false, false), tokenizer.encode(needle.answer(), false, false)));
+                int at = Math.round(depth / 100f * hay.size());
+                text.add(at, needle.sentence());
+                int[] context = tokenizer.encode(String.join(" ", text), true, false);
+                // The needle's tokens: where the text before it, and the text through it, stop matching the context.
+                int start = commonPrefix(context, tokenizer.encode(String.join(" ", text.subList(0, at)), true, false));
+                int end = commonPrefix(context, tokenizer.encode(String.join(" ", text.subList(0, at + 1)), true, false));
+                cases.add(new Case(needle, depth, context, tokenizer.encode(needle.question(), false, false),
+                        tokenizer.encode(needle.answer(), false, false), start, end));
             }
         }
         return cases;
+    }
+
+    private static int commonPrefix(int[] a, int[] b) {
+        int n = 0;
+        while (n < a.length && n < b.length && a[n] == b[n]) {
+            n++;
+        }
+        return n;
     }
 
     /**

@@ -13,6 +13,7 @@ import dev.sift.engine.model.DecoderSequence;
 import dev.sift.engine.model.LlamaModel;
 import dev.sift.engine.model.LlamaWeights;
 import dev.sift.engine.model.ModelConfig;
+import dev.sift.engine.model.ModelIdentity;
 import dev.sift.engine.tokenizer.Tokenizer;
 
 import java.io.IOException;
@@ -39,6 +40,7 @@ public final class LoadedModel implements AutoCloseable {
     private final GgufFile file;
     private final Tokenizer tokenizer;
     private final ModelConfig config;
+    private final ModelIdentity identity;
     private final Decoder decoder;
     private final int defaultContextLength;
     private final CompressionOptions defaultCompression;
@@ -47,9 +49,10 @@ public final class LoadedModel implements AutoCloseable {
         this.file = file;
         this.tokenizer = Tokenizer.fromGguf(file);
         this.config = ModelConfig.fromGguf(file);
+        this.identity = ModelIdentity.of(file, config);
+        this.defaultCompression = checkProfile(options.compression());
         this.decoder = decoder(file, LlamaWeights.bind(file, config), config, options, memoryForWeights);
         this.defaultContextLength = options.contextLength() == 0 ? config.contextLength() : options.contextLength();
-        this.defaultCompression = options.compression();
     }
 
     /**
@@ -129,6 +132,24 @@ public final class LoadedModel implements AutoCloseable {
         return config;
     }
 
+    /** Which model this is, as calibrated profiles record it. */
+    public ModelIdentity identity() {
+        return identity;
+    }
+
+    /**
+     * Returns {@code compression} after checking that its SRH profile, if any, was calibrated on this
+     * model.
+     *
+     * @throws IllegalArgumentException naming both models if the profile belongs to another
+     */
+    CompressionOptions checkProfile(CompressionOptions compression) {
+        if (compression.profile() != null) {
+            compression.profile().requireModel(identity);
+        }
+        return compression;
+    }
+
     public Tokenizer tokenizer() {
         return tokenizer;
     }
@@ -146,6 +167,11 @@ public final class LoadedModel implements AutoCloseable {
     /** Where the math runs, e.g. {@code cpu (16 threads)}. */
     public String backendName() {
         return decoder.backendName();
+    }
+
+    /** The context length of {@link #newSession()}: the one asked for when loading, else the model's. */
+    public int contextLength() {
+        return defaultContextLength;
     }
 
     /** Opens a session with the default context length. */
@@ -168,6 +194,17 @@ public final class LoadedModel implements AutoCloseable {
             throw new IllegalArgumentException("context length must be positive, got " + contextLength);
         }
         return new Session(this, instrument.apply(decoder.newSequence(contextLength)), contextLength);
+    }
+
+    /**
+     * A bare sequence of the decoder, for tools that drive the forward pass token by token and read
+     * the cache themselves (calibration); applications use {@link #newSession}.
+     */
+    public DecoderSequence newSequence(int capacity) {
+        if (capacity <= 0) {
+            throw new IllegalArgumentException("capacity must be positive, got " + capacity);
+        }
+        return decoder.newSequence(capacity);
     }
 
     /** Releases the backend and unmaps the file. Sessions must not be used afterwards. */

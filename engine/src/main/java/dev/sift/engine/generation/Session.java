@@ -298,7 +298,7 @@ public final class Session implements AutoCloseable {
     }
 
     private CompressionOptions compressionFor(GenerationRequest request) {
-        return request.compression() != null ? request.compression() : owner.defaultCompression();
+        return request.compression() != null ? owner.checkProfile(request.compression()) : owner.defaultCompression();
     }
 
     private boolean onlyControlTokensSoFar() {

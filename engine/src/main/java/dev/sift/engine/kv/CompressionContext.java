@@ -16,6 +16,7 @@ public final class CompressionContext {
     private final int layer;
     private final CompressionOptions options;
     private final Sentences sentences;
+    /** Per query head, computed on first use; {@code null} until then. */
     private float[][] queryHeadScores;
     private float[][] windowScores;
 
@@ -31,16 +32,31 @@ public final class CompressionContext {
         this.options = options;
     }
 
-    public CompressionOptions options() {
-        return options;
-    }
-
     public int layer() {
         return layer;
     }
 
+    /** The settings this compression runs with (window, pooling, SRH profile, …). */
+    public CompressionOptions options() {
+        return options;
+    }
+
     public int kvHeads() {
         return cache.kvHeads();
+    }
+
+    /**
+     * Query heads of the model.
+     *
+     * @throws IllegalStateException if no queries were recorded
+     */
+    public int queryHeads() {
+        return recordedQueries().heads();
+    }
+
+    /** The KV head a query head reads. */
+    public int kvHeadOf(int queryHead) {
+        return queryHead / (queryHeads() / kvHeads());
     }
 
     /** Entries one KV head of this layer holds. */
@@ -89,31 +105,49 @@ public final class CompressionContext {
 
     /**
      * For every query head, the attention its observation-window queries pay to each candidate entry
-     * of its KV head, averaged over the window and then pooled along the keys:
-     * {@code s_i = Pool_k(mean_t softmax(q_t K^T / √d + M)_i)}. The softmax runs over every entry,
-     * window included, in float32; the mask {@code M} hides entries at positions after the query's
-     * own (the causal mask inside the window). One window row is held at a time, never an
-     * {@code L × L} matrix.
+     * of its KV head: {@link #queryHeadScore} of each.
      *
      * @return {@code [queryHead][entry]}, computed once per layer
      * @throws IllegalStateException if no queries were recorded
      */
     public float[][] queryHeadScores() {
-        if (queryHeadScores == null) {
-            if (queries == null || queries.size(layer) == 0) {
-                throw new IllegalStateException("window scores need the recorded queries of layer " + layer);
-            }
-            queryHeadScores = new float[queries.heads()][];
-            for (int h = 0; h < queries.heads(); h++) {
-                queryHeadScores[h] = options.pooling().apply(windowAttention(h), options.poolingKernel());
-            }
+        for (int h = 0; h < queryHeads(); h++) {
+            queryHeadScore(h);
         }
         return queryHeadScores;
     }
 
+    /**
+     * The attention one query head's observation-window queries pay to each candidate entry of its KV
+     * head, averaged over the window and then pooled along the keys:
+     * {@code s_i = Pool_k(mean_t softmax(q_t K^T / √d + M)_i)}. The softmax runs over every entry,
+     * window included, in float32; the mask {@code M} hides entries at positions after the query's
+     * own (the causal mask inside the window). One window row is held at a time, never an
+     * {@code L × L} matrix. Methods that listen to a few heads only pay for those.
+     *
+     * @return one score per candidate entry of the head's KV head, computed once per layer
+     * @throws IllegalStateException if no queries were recorded
+     */
+    public float[] queryHeadScore(int queryHead) {
+        if (queryHeadScores == null) {
+            queryHeadScores = new float[queryHeads()][];
+        }
+        if (queryHeadScores[queryHead] == null) {
+            queryHeadScores[queryHead] = options.pooling().apply(windowAttention(queryHead), options.poolingKernel());
+        }
+        return queryHeadScores[queryHead];
+    }
+
+    private QueryWindow recordedQueries() {
+        if (queries == null || queries.size(layer) == 0) {
+            throw new IllegalStateException("window scores need the recorded queries of layer " + layer);
+        }
+        return queries;
+    }
+
     /** Mean attention of the window's queries of one query head to each candidate entry of its KV head. */
     private float[] windowAttention(int queryHead) {
-        int kvHead = queryHead / (queries.heads() / kvHeads());
+        int kvHead = kvHeadOf(queryHead);
         int length = length(kvHead);
         int headDim = cache.headDim();
         float scale = (float) (1.0 / Math.sqrt(headDim));

@@ -26,12 +26,13 @@ public interface CompressionMethod {
      * Tokens each layer keeps, sinks and window included, averaging {@code budget}. The default
      * gives every layer the same budget.
      *
-     * @param layers   layers of the model
-     * @param budget   tokens per layer on average
-     * @param reserved sinks + window: what every layer keeps whatever its budget ({@code <= budget})
-     * @param length   the most entries one (layer, KV head) holds before compression ({@code > budget})
+     * @param layers  layers of the model
+     * @param budget  tokens per layer on average
+     * @param length  the most entries one (layer, KV head) holds before compression ({@code > budget})
+     * @param options the compression settings: {@link CompressionOptions#reserved()} (sinks + window,
+     *                {@code <= budget}) is what every layer keeps whatever its budget
      */
-    default int[] layerBudgets(int layers, int budget, int reserved, int length) {
+    default int[] layerBudgets(int layers, int budget, int length, CompressionOptions options) {
         int[] budgets = new int[layers];
         Arrays.fill(budgets, budget);
         return budgets;

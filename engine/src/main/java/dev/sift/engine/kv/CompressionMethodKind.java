@@ -22,7 +22,16 @@ public enum CompressionMethodKind {
      * Whole sentences: a half-precision store of the best sentences and an active set chosen again
      * as generation goes ({@link SentenceKv}, {@link SentenceCache}).
      */
-    SENTENCE("sentence", new SentenceKv());
+    SENTENCE("sentence", new SentenceKv()),
+    /**
+     * CompressKV: the semantic retrieval heads of an {@link SrhProfile} choose one token set per layer,
+     * layer budgets follow the profile's eviction errors ({@link Srh}).
+     */
+    SRH("srh", new Srh(Srh.Selection.LAYER, true)),
+    /** {@link #SRH} with every layer at the same budget: the calibrated budgets' contribution, isolated. */
+    SRH_UNIFORM("srh-uniform", new Srh(Srh.Selection.LAYER, false)),
+    /** {@link #SRH} with a token set per KV head, chosen by the retrieval heads of its own group. */
+    SRH_KVHEAD("srh-kvhead", new Srh(Srh.Selection.KV_HEAD, true));
 
     private final String label;
     private final CompressionMethod method;

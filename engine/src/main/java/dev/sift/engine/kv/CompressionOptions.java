@@ -12,7 +12,8 @@ import java.util.Objects;
  *                       {@code sinks + window}; a share of the prompt ({@code 10%}) below it is raised to it
  * @param sinks          first entries every layer keeps (attention sinks; default 4)
  * @param window         last tokens every layer keeps, whose queries are also the observation window
- *                       that scores the others (default 32)
+ *                       that scores the others (default 32, for every method: CompressKV's SRH used 8,
+ *                       but behind a chat template 8 tokens hold little besides the template's own)
  * @param pooling        how window scores are smoothed along the keys (default average)
  * @param poolingKernel  odd pooling width; 1 = no pooling (default 5, as SnapKV's code and kvpress)
  * @param aggregation    how the query heads of a KV head's group combine (default mean)
@@ -21,14 +22,17 @@ import java.util.Objects;
  * @param decodeInterval compress again after every this many generated tokens, so long generations stay
  *                       within budget; 0 = never during decoding (default)
  * @param sentence       settings of the {@code sentence} method's store and active set
+ * @param profile        the calibrated SRH profile of the model, for the {@code srh} methods; {@code null}
+ *                       (default): every query head votes and budgets are uniform. Other methods ignore it
  */
 public record CompressionOptions(CompressionMethodKind method, Budget budget, int sinks, int window,
                                  Pooling pooling, int poolingKernel, GroupAggregation aggregation,
-                                 int prefillChunk, int decodeInterval, SentenceOptions sentence) {
+                                 int prefillChunk, int decodeInterval, SentenceOptions sentence,
+                                 SrhProfile profile) {
 
     /** The full cache, with the defaults for every other option. */
     public static final CompressionOptions NONE = new CompressionOptions(CompressionMethodKind.NONE, Budget.tokens(512),
-            4, 32, Pooling.AVERAGE, 5, GroupAggregation.MEAN, 0, 0, SentenceOptions.DEFAULTS);
+            4, 32, Pooling.AVERAGE, 5, GroupAggregation.MEAN, 0, 0, SentenceOptions.DEFAULTS, null);
 
     public CompressionOptions {
         Objects.requireNonNull(method, "method");
@@ -79,39 +83,54 @@ public record CompressionOptions(CompressionMethodKind method, Budget budget, in
     }
 
     public CompressionOptions withMethod(CompressionMethodKind value) {
-        return new CompressionOptions(value, budget, sinks, window, pooling, poolingKernel, aggregation, prefillChunk, decodeInterval, sentence);
+        return new CompressionOptions(value, budget, sinks, window, pooling, poolingKernel, aggregation, prefillChunk, decodeInterval, sentence,
+                profile);
     }
 
     public CompressionOptions withBudget(Budget value) {
-        return new CompressionOptions(method, value, sinks, window, pooling, poolingKernel, aggregation, prefillChunk, decodeInterval, sentence);
+        return new CompressionOptions(method, value, sinks, window, pooling, poolingKernel, aggregation, prefillChunk, decodeInterval, sentence,
+                profile);
     }
 
     public CompressionOptions withSinks(int value) {
-        return new CompressionOptions(method, budget, value, window, pooling, poolingKernel, aggregation, prefillChunk, decodeInterval, sentence);
+        return new CompressionOptions(method, budget, value, window, pooling, poolingKernel, aggregation, prefillChunk, decodeInterval, sentence,
+                profile);
     }
 
     public CompressionOptions withWindow(int value) {
-        return new CompressionOptions(method, budget, sinks, value, pooling, poolingKernel, aggregation, prefillChunk, decodeInterval, sentence);
+        return new CompressionOptions(method, budget, sinks, value, pooling, poolingKernel, aggregation, prefillChunk, decodeInterval, sentence,
+                profile);
     }
 
     public CompressionOptions withPooling(Pooling value, int kernel) {
-        return new CompressionOptions(method, budget, sinks, window, value, kernel, aggregation, prefillChunk, decodeInterval, sentence);
+        return new CompressionOptions(method, budget, sinks, window, value, kernel, aggregation, prefillChunk, decodeInterval, sentence,
+                profile);
     }
 
     public CompressionOptions withAggregation(GroupAggregation value) {
-        return new CompressionOptions(method, budget, sinks, window, pooling, poolingKernel, value, prefillChunk, decodeInterval, sentence);
+        return new CompressionOptions(method, budget, sinks, window, pooling, poolingKernel, value, prefillChunk, decodeInterval, sentence,
+                profile);
     }
 
     public CompressionOptions withPrefillChunk(int value) {
-        return new CompressionOptions(method, budget, sinks, window, pooling, poolingKernel, aggregation, value, decodeInterval, sentence);
+        return new CompressionOptions(method, budget, sinks, window, pooling, poolingKernel, aggregation, value, decodeInterval, sentence,
+                profile);
     }
 
     public CompressionOptions withDecodeInterval(int value) {
-        return new CompressionOptions(method, budget, sinks, window, pooling, poolingKernel, aggregation, prefillChunk, value, sentence);
+        return new CompressionOptions(method, budget, sinks, window, pooling, poolingKernel, aggregation, prefillChunk, value, sentence,
+                profile);
     }
 
     public CompressionOptions withSentence(SentenceOptions value) {
-        return new CompressionOptions(method, budget, sinks, window, pooling, poolingKernel, aggregation, prefillChunk, decodeInterval, value);
+        return new CompressionOptions(method, budget, sinks, window, pooling, poolingKernel, aggregation, prefillChunk, decodeInterval, value,
+                profile);
+    }
+
+    /** The SRH profile for the {@code srh} methods; {@code null} for none. */
+    public CompressionOptions withProfile(SrhProfile value) {
+        return new CompressionOptions(method, budget, sinks, window, pooling, poolingKernel, aggregation, prefillChunk,
+                decodeInterval, sentence, value);
     }
 
     @Override
@@ -120,6 +139,7 @@ public record CompressionOptions(CompressionMethodKind method, Budget budget, in
                 + " pooling " + poolingKernel + ", GQA " + aggregation
                 + (prefillChunk > 0 ? ", prefill chunk " + prefillChunk : "")
                 + (decodeInterval > 0 ? ", every " + decodeInterval + " decoded" : "")
-                + (method == CompressionMethodKind.SENTENCE ? ", " + sentence : "") + ")";
+                + (method == CompressionMethodKind.SENTENCE ? ", " + sentence : "")
+                + (profile != null ? ", SRH profile of " + profile.model().name() : "") + ")";
     }
 }

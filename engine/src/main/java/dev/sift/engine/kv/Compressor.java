@@ -56,6 +56,30 @@ public final class Compressor {
      *                  CompressionMethod#keepsWholeSentences keep whole sentences}, else may be {@code null}
      */
     public boolean compress(KvCache cache, QueryWindow queries, Sentences sentences) {
+        int[][][] kept = selection(cache, queries, sentences);
+        if (kept == null) {
+            return false;
+        }
+        for (int layer = 0; layer < cache.layers(); layer++) {
+            for (int head = 0; head < cache.kvHeads(); head++) {
+                if (kept[layer][head] != null) {
+                    cache.retain(layer, head, kept[layer][head]);
+                }
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The entries {@link #compress} would keep, leaving the cache as it is (to measure what an eviction
+     * costs before making it).
+     *
+     * @param queries   the observation window, recorded by the sequence that filled the cache
+     * @param sentences the sequence's sentences, for methods that keep whole sentences; else may be {@code null}
+     * @return {@code [layer][kvHead]} increasing entry indices, {@code null} for a (layer, KV head)
+     *         within its budget; {@code null} if the sequence is within the budget
+     */
+    public int[][][] selection(KvCache cache, QueryWindow queries, Sentences sentences) {
         int longest = 0;
         for (int layer = 0; layer < cache.layers(); layer++) {
             for (int head = 0; head < cache.kvHeads(); head++) {
@@ -63,9 +87,10 @@ public final class Compressor {
             }
         }
         if (longest <= budget) {
-            return false;
+            return null;
         }
-        int[] layerBudgets = method.layerBudgets(cache.layers(), budget, options.reserved(), longest);
+        int[] layerBudgets = method.layerBudgets(cache.layers(), budget, longest, options);
+        int[][][] kept = new int[cache.layers()][cache.kvHeads()][];
         for (int layer = 0; layer < cache.layers(); layer++) {
             CompressionContext context = new CompressionContext(cache, queries, sentences, layer, options);
             float[][] scores = null;
@@ -81,13 +106,13 @@ public final class Compressor {
                     }
                     int keep = layerBudgets[layer];
                     int h = head;
-                    cache.retain(layer, head, method.keepsWholeSentences()
+                    kept[layer][head] = method.keepsWholeSentences()
                             ? selectSentences(scores[head], length, keep, options.sinks(), options.window(), entry -> context.sentence(h, entry))
-                            : select(scores[head], length, keep, options.sinks(), options.window()));
+                            : select(scores[head], length, keep, options.sinks(), options.window());
                 }
             }
         }
-        return true;
+        return kept;
     }
 
     /**

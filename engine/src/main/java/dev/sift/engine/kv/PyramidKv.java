@@ -1,8 +1,5 @@
 package dev.sift.engine.kv;
 
-import java.util.Arrays;
-import java.util.Comparator;
-
 /**
  * PyramidKV (Cai et al., "PyramidKV: Dynamic KV Cache Compression based on Pyramidal Information
  * Funneling", 2024): SnapKV's scores, but lower layers, whose attention is spread wide, keep more and
@@ -26,10 +23,11 @@ final class PyramidKv implements CompressionMethod {
     }
 
     @Override
-    public int[] layerBudgets(int layers, int budget, int reserved, int length) {
+    public int[] layerBudgets(int layers, int budget, int length, CompressionOptions options) {
         if (layers == 1) {
-            return CompressionMethod.super.layerBudgets(layers, budget, reserved, length);
+            return CompressionMethod.super.layerBudgets(layers, budget, length, options);
         }
+        int reserved = options.reserved();
         int free = budget - reserved;
         double min = (double) free / BETA;
         double max = 2.0 * free - min;
@@ -42,33 +40,11 @@ final class PyramidKv implements CompressionMethod {
         for (int l = 0; l < layers; l++) {
             shares[l] = max - l * step;
         }
-        int[] rounded = roundKeepingSum(shares, (long) layers * free);
+        int[] rounded = LayerBudgets.roundKeepingSum(shares, (long) layers * free);
         int[] budgets = new int[layers];
         for (int l = 0; l < layers; l++) {
             budgets[l] = reserved + rounded[l];
         }
         return budgets;
-    }
-
-    /**
-     * Rounds down, then gives one more to the largest remainders (ties: the lower layer) until the
-     * sum is {@code total}: the largest-remainder method.
-     */
-    private static int[] roundKeepingSum(double[] shares, long total) {
-        int[] rounded = new int[shares.length];
-        long sum = 0;
-        for (int i = 0; i < shares.length; i++) {
-            rounded[i] = (int) Math.floor(shares[i]);
-            sum += rounded[i];
-        }
-        Integer[] byRemainder = new Integer[shares.length];
-        for (int i = 0; i < shares.length; i++) {
-            byRemainder[i] = i;
-        }
-        Arrays.sort(byRemainder, Comparator.comparingDouble(i -> -(shares[i] - rounded[i])));
-        for (int i = 0; sum < total; i++, sum++) {
-            rounded[byRemainder[i % shares.length]]++;
-        }
-        return rounded;
     }
 }

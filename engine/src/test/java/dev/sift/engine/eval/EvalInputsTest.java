@@ -49,9 +49,15 @@ class EvalInputsTest {
             assertThat(first.depth()).isZero();
             assertThat(first.context()[0]).isEqualTo(tokenizer.bosId());
             assertThat(Arrays.copyOfRange(first.context(), 1, 1 + needle.length)).containsExactly(needle);
+            assertThat(first.needleStart()).isEqualTo(1);
+            assertThat(first.needleEnd()).isEqualTo(1 + needle.length);
             assertThat(first.context().length).isGreaterThan(40);
-            int[] last = cases.get(1).context();
+            NeedleTask.Case lastCase = cases.get(1);
+            int[] last = lastCase.context();
             assertThat(tokenizer.decode(last)).endsWith("Who knew? The box was red.").contains("The end. One cat sat.");
+            assertThat(lastCase.needleEnd()).isEqualTo(last.length);
+            assertThat(tokenizer.decode(Arrays.copyOfRange(last, lastCase.needleStart(), lastCase.needleEnd())))
+                    .isEqualTo("The box was red.");
             assertThat(first.question()).containsExactly(tokenizer.encode("The box was", false, false));
             assertThat(first.answer()).containsExactly(tokenizer.encode("red", false, false));
         }

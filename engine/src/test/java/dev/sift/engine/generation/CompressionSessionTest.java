@@ -8,6 +8,7 @@ import dev.sift.engine.kv.Budget;
 import dev.sift.engine.kv.CompressionMethodKind;
 import dev.sift.engine.kv.CompressionOptions;
 import dev.sift.engine.kv.KvStats;
+import dev.sift.engine.kv.SrhProfile;
 import dev.sift.engine.model.DecoderSequence;
 import dev.sift.engine.model.LlamaModel;
 import dev.sift.engine.model.LlamaWeights;
@@ -23,6 +24,7 @@ import java.io.IOException;
 import java.util.Arrays;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * KV-cache compression through the public API on stories260K (5 layers, 4 KV heads of 8), with the
@@ -34,6 +36,8 @@ class CompressionSessionTest {
     private static final int CONTINUATION = 24;
 
     private static LoadedModel model;
+    /** stories260K's committed SRH profile (scripts/calibrate-stories260k.sh). */
+    private static SrhProfile profile;
     private static int[] prompt;
     /** The full cache's greedy continuation of the prompt. */
     private static int[] reference;
@@ -43,6 +47,7 @@ class CompressionSessionTest {
     @BeforeAll
     static void load() throws IOException {
         model = LoadedModel.load(SharedModels.model("stories260K.gguf"), ModelOptions.DEFAULTS.withThreads(1));
+        profile = SrhProfile.load("classpath:dev/sift/engine/kv/stories260K.srh.json");
         prompt = Arrays.copyOf(Json.ints(Json.object(SharedModels.model("reference/long-story.json")).get("prompt_tokens")),
                 PROMPT);
         // The vector dot product sums its lanes in a different order once the JIT has compiled it, which moves
@@ -189,5 +194,48 @@ class CompressionSessionTest {
             session.score(GenerationRequest.tokens(prompt[1], prompt[2]).withCompression(snap), new int[0]);
             assertThat(session.kvStats().tokensPerLayer()).containsOnly(64);
         }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = CompressionMethodKind.class, names = {"SRH", "SRH_UNIFORM", "SRH_KVHEAD"})
+    void srhWithTheCalibratedProfileChangesNothingAtFullBudgetAndKeepsTheTotalBelowIt(CompressionMethodKind method) {
+        CompressionOptions roomy = at(method, prompt.length).withProfile(profile);
+        assertThat(generate(roomy)).containsExactly(reference);
+        assertThat(score(roomy)[CONTINUATION - 1]).isEqualTo(full[CONTINUATION - 1]);
+
+        KvStats stats = prefill(at(method, 64).withProfile(profile));
+        int[] perLayer = stats.tokensPerLayer();
+        assertThat(Arrays.stream(perLayer).sum()).isEqualTo(5 * 64);
+        assertThat(stats.bytesHeld()).isEqualTo(5L * 64 * bytesPerToken());
+        double[] errors = profile.layerErrors();
+        for (int l = 0; l < 5; l++) {
+            // Sinks and window always; never more than 3 × the average; a larger error never gets less.
+            assertThat(perLayer[l]).isBetween(36, 3 * 64);
+            for (int m = 0; m < 5; m++) {
+                if (method != CompressionMethodKind.SRH_UNIFORM && errors[l] > errors[m]) {
+                    assertThat(perLayer[l]).isGreaterThanOrEqualTo(perLayer[m]);
+                }
+            }
+        }
+        if (method == CompressionMethodKind.SRH_UNIFORM) {
+            assertThat(perLayer).containsOnly(64);
+        } else {
+            assertThat(perLayer).isNotEqualTo(new int[]{64, 64, 64, 64, 64});
+        }
+    }
+
+    @Test
+    void aProfileOfAnotherModelIsRefusedByRequestsAndAtLoad() throws IOException {
+        CompressionOptions foreign = at(CompressionMethodKind.SRH, 64).withProfile(profile);
+        try (LoadedModel other = LoadedModel.load(SharedModels.model("synthetic/tiny-llama-f32.gguf"),
+                ModelOptions.DEFAULTS.withThreads(1)); Session session = other.newSession(64)) {
+            assertThatThrownBy(() -> session.generate(GenerationRequest.text("Hi").withCompression(foreign),
+                    GenerationListener.NONE))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("not on this model, " + other.identity());
+        }
+        assertThatThrownBy(() -> LoadedModel.load(SharedModels.model("synthetic/tiny-llama-f32.gguf"),
+                ModelOptions.DEFAULTS.withThreads(1).withCompression(foreign)))
+                .hasMessageStartingWith("the SRH profile was calibrated on llama");
     }
 }

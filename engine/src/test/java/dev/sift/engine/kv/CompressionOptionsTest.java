@@ -32,7 +32,7 @@ class CompressionOptionsTest {
         assertThat(CompressionMethodKind.parse("SnapKV")).isEqualTo(CompressionMethodKind.SNAPKV);
         assertThat(CompressionMethodKind.parse("none")).isEqualTo(CompressionMethodKind.NONE);
         assertThatThrownBy(() -> CompressionMethodKind.parse("h2o"))
-                .hasMessage("compression method 'h2o' is not one of: none, streaming, snapkv, pyramidkv, sentence");
+                .hasMessage("compression method 'h2o' is not one of: none, streaming, snapkv, pyramidkv, sentence, srh, srh-uniform, srh-kvhead");
         assertThatThrownBy(CompressionMethodKind.NONE::method).isInstanceOf(IllegalStateException.class);
     }
 

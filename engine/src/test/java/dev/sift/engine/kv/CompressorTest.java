@@ -1,17 +1,22 @@
 package dev.sift.engine.kv;
 
+import dev.sift.engine.model.ModelIdentity;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 /**
  * Each method on hand-built caches keeps exactly the entries its formula says: window attention with
- * the causal mask inside the window, GQA grouping, pooling, sinks and window, PyramidKV's budgets.
+ * the causal mask inside the window, GQA grouping, pooling, sinks and window, PyramidKV's and SRH's
+ * budgets, SRH's choice by retrieval heads.
  */
 class CompressorTest {
 
@@ -173,14 +178,15 @@ class CompressorTest {
     @Test
     void pyramidBudgetsFollowTheLinearScheduleAndSumToTheUniformTotal() {
         PyramidKv pyramid = new PyramidKv();
+        CompressionOptions reserving36 = CompressionOptions.NONE;
         // F = 64 - 36 = 28: min 1.4, max 54.6, step 13.3 -> 54.6 41.3 28 14.7 1.4, rounded keeping the sum 140.
-        assertThat(pyramid.layerBudgets(5, 64, 36, 240)).containsExactly(36 + 55, 36 + 41, 36 + 28, 36 + 15, 36 + 1);
+        assertThat(pyramid.layerBudgets(5, 64, 240, reserving36)).containsExactly(36 + 55, 36 + 41, 36 + 28, 36 + 15, 36 + 1);
         // Only 44 candidates: max is lowered to 44 and min raised to 2F - 44 = 12.
-        assertThat(pyramid.layerBudgets(5, 64, 36, 80)).containsExactly(80, 72, 64, 56, 48);
+        assertThat(pyramid.layerBudgets(5, 64, 80, reserving36)).containsExactly(80, 72, 64, 56, 48);
         for (int layers : new int[]{1, 2, 5, 32}) {
             for (int budget : new int[]{36, 37, 64, 100, 512}) {
                 for (int length : new int[]{budget + 1, 2 * budget, 4096}) {
-                    int[] budgets = pyramid.layerBudgets(layers, budget, 36, length);
+                    int[] budgets = pyramid.layerBudgets(layers, budget, length, reserving36);
                     assertThat(Arrays.stream(budgets).sum()).as("sum %d/%d/%d", layers, budget, length).isEqualTo(layers * budget);
                     for (int l = 0; l < layers; l++) {
                         assertThat(budgets[l]).isBetween(36, length);
@@ -251,5 +257,105 @@ class CompressorTest {
         CompressionOptions options = CompressionOptions.of(CompressionMethodKind.SNAPKV, Budget.parse("25%"));
         assertThat(new Compressor(options, 240).budget()).isEqualTo(60);
         assertThat(new Compressor(options, 100).budget()).isEqualTo(36);
+    }
+
+    /** A profile for a model of {@code rankings.length} layers: each ranking lists every query head, best first. */
+    private static SrhProfile profile(int topHeads, double[] errors, int[]... rankings) {
+        List<SrhProfile.Layer> layers = new ArrayList<>();
+        for (int l = 0; l < rankings.length; l++) {
+            List<SrhProfile.HeadScore> heads = new ArrayList<>();
+            for (int rank = 0; rank < rankings[l].length; rank++) {
+                heads.add(new SrhProfile.HeadScore(rankings[l][rank], rankings[l].length - rank));
+            }
+            layers.add(new SrhProfile.Layer(heads, errors[l]));
+        }
+        ModelIdentity model = new ModelIdentity("test", "llama", rankings.length, rankings[0].length, 2, 2, "00");
+        SrhProfile.Calibration calibration = new SrhProfile.Calibration("semantic", List.of("A is B."), List.of(64),
+                List.of(100), 1, 1, 0.5, 64, 16, 4, 32, "average", 5);
+        return new SrhProfile(model, topHeads, layers, calibration);
+    }
+
+    /**
+     * 2 KV heads, 4 query heads. Head 0 finds entry 3 of KV head 0 (logit 8); head 2 finds entry 5 of KV
+     * head 1, a little more sharply (logit 10); heads 1 and 3 attend evenly. Budget: 1 sink, 2 window, 1 more.
+     */
+    private static int[][] srhKeeps(CompressionMethodKind method, SrhProfile profile) {
+        float[][][] keys = new float[2][8][2];
+        keys[0][3] = new float[]{8, 0};
+        keys[1][5] = new float[]{0, 10};
+        float[][] queries = {{1, 0}, {0, 0}, {0, 1}, {0, 0}};
+        ArrayKvCache cache = cache(keys);
+        CompressionOptions options = CompressionOptions.of(method, Budget.tokens(4)).withSinks(1).withWindow(2)
+                .withPooling(Pooling.AVERAGE, 1).withProfile(profile);
+        new Compressor(options, 8).compress(cache, window(queries, 2, 8));
+        return new int[][]{positions(cache, 0, 0), positions(cache, 0, 1)};
+    }
+
+    @Test
+    void srhKeepsWhatTheLayersRetrievalHeadsAttendToInEveryKvHead() {
+        double[] oneLayer = {1};
+        // Head 0 is the only retrieval head: its token wins in both KV heads, though head 2 attends more sharply.
+        assertThat(srhKeeps(CompressionMethodKind.SRH, profile(1, oneLayer, new int[]{0, 1, 2, 3})))
+                .isDeepEqualTo(new int[][]{{0, 3, 6, 7}, {0, 3, 6, 7}});
+        // Heads 2 and 0 vote: the mean is highest at entry 5, kept by both KV heads.
+        assertThat(srhKeeps(CompressionMethodKind.SRH, profile(2, oneLayer, new int[]{2, 0, 1, 3})))
+                .isDeepEqualTo(new int[][]{{0, 5, 6, 7}, {0, 5, 6, 7}});
+        // Per KV head, each group follows its own retrieval head.
+        assertThat(srhKeeps(CompressionMethodKind.SRH_KVHEAD, profile(2, oneLayer, new int[]{2, 0, 1, 3})))
+                .isDeepEqualTo(new int[][]{{0, 3, 6, 7}, {0, 5, 6, 7}});
+        // A group without a retrieval head among the top ones (KV head 0 here) follows the layer's vote.
+        assertThat(srhKeeps(CompressionMethodKind.SRH_KVHEAD, profile(1, oneLayer, new int[]{2, 0, 1, 3})))
+                .isDeepEqualTo(new int[][]{{0, 5, 6, 7}, {0, 5, 6, 7}});
+        // Without a profile every head votes.
+        assertThat(srhKeeps(CompressionMethodKind.SRH, null)).isDeepEqualTo(new int[][]{{0, 5, 6, 7}, {0, 5, 6, 7}});
+    }
+
+    @Test
+    void srhBudgetsFollowTheProfilesLayerErrorsAndSumToTheUniformTotal() {
+        int layers = 5;
+        ArrayKvCache cache = new ArrayKvCache(layers, 2, 2, 1024);
+        QueryWindow queries = new QueryWindow(layers, 4, 2, 32);
+        Random random = new Random(1);
+        for (int p = 0; p < 240; p++) {
+            float[] k = new float[4];
+            float[] q = new float[8];
+            for (int i = 0; i < k.length; i++) {
+                k[i] = (float) random.nextGaussian();
+            }
+            for (int i = 0; i < q.length; i++) {
+                q[i] = (float) random.nextGaussian();
+            }
+            for (int l = 0; l < layers; l++) {
+                cache.append(l, p, k, k);
+                queries.record(l, p, q);
+            }
+        }
+        int[] ranking = {3, 1, 0, 2};
+        SrhProfile profile = profile(4, new double[]{0.4, 0.1, 0.1, 0.1, 0.3}, ranking, ranking, ranking, ranking, ranking);
+        CompressionOptions srh = CompressionOptions.of(CompressionMethodKind.SRH, Budget.tokens(64)).withProfile(profile);
+        // Every layer keeps the 36 sinks and window tokens (more than the paper's floor of 32); the other
+        // 5 × 64 - 5 × 36 = 140 go 40% / 10% / 10% / 10% / 30%.
+        assertThat(new Srh(Srh.Selection.LAYER, true).layerBudgets(layers, 64, 240, srh)).containsExactly(92, 50, 50, 50, 78);
+        assertThat(new Srh(Srh.Selection.LAYER, false).layerBudgets(layers, 64, 240, srh)).containsOnly(64);
+        // The ceiling is 3 × the average, and never more than a layer holds (80 here): layers 0 and 4 are held
+        // there, and the rest is shared evenly by the layers of equal error (53.3 each).
+        assertThat(new Srh(Srh.Selection.LAYER, true).layerBudgets(layers, 64, 80, srh)).containsExactly(80, 54, 53, 53, 80);
+
+        new Compressor(srh, 240).compress(cache, queries);
+        int[] expected = {92, 50, 50, 50, 78};
+        for (int l = 0; l < layers; l++) {
+            assertThat(positions(cache, l, 0)).hasSize(expected[l]).isEqualTo(positions(cache, l, 1));
+            assertThat(Arrays.copyOf(positions(cache, l, 0), 4)).containsExactly(0, 1, 2, 3);
+        }
+    }
+
+    @Test
+    void aProfileForAModelOfAnotherShapeIsRefused() {
+        SrhProfile threeLayers = profile(1, new double[]{1, 1, 1}, new int[]{0, 1, 2, 3}, new int[]{0, 1, 2, 3},
+                new int[]{0, 1, 2, 3});
+        CompressionOptions options = CompressionOptions.of(CompressionMethodKind.SRH, Budget.tokens(40)).withProfile(threeLayers);
+        assertThatThrownBy(() -> new Compressor(options, 100).compress(cache(new float[2][100][2]),
+                window(new float[4][2], 32, 100)))
+                .hasMessage("the SRH profile is for a model with 3 layers, this one has 1");
     }
 }

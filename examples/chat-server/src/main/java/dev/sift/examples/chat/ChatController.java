@@ -48,7 +48,7 @@ public class ChatController {
      *
      * @param message           the user's message
      * @param conversationId    optional id whose KV cache is kept between turns
-     * @param compressionMethod optional: none, streaming, snapkv, pyramidkv or sentence
+     * @param compressionMethod optional: none, streaming, snapkv, pyramidkv, sentence, srh, srh-uniform or srh-kvhead
      * @param compressionBudget optional: a token count such as 512 or a share such as 25%
      */
     public record ChatRequest(String message, String conversationId, String compressionMethod, String compressionBudget) {

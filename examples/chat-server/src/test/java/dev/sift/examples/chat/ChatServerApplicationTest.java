@@ -102,7 +102,7 @@ class ChatServerApplicationTest {
         HttpResponse<String> response = post("{\"message\": \"Hi\", \"compressionMethod\": \"zip\"}");
         assertThat(response.statusCode()).isEqualTo(400);
         assertThat(json.readTree(response.body()).get("detail").asText())
-                .isEqualTo("compression method 'zip' is not one of: none, streaming, snapkv, pyramidkv, sentence");
+                .isEqualTo("compression method 'zip' is not one of: none, streaming, snapkv, pyramidkv, sentence, srh, srh-uniform, srh-kvhead");
     }
 
     @Test

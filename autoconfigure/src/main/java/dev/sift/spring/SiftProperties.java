@@ -256,7 +256,7 @@ public class SiftProperties {
         /** Also choose the active sentences every this many generated tokens; 0 chooses at sentence ends only. */
         private int reselectInterval = 0;
 
-        /** How stored sentences are scored against the current queries: bound (key min/max) or mean-key. */
+        /** How stored sentences are scored against the current queries: bound (key min/max), mean-key, or attention (exact, costlier). */
         private String scoring = "bound";
 
         public int getStoreFactor() {

@@ -53,7 +53,7 @@ final class SiftPropertiesValidator {
             scoring = SentenceOptions.Scoring.parse(sentence.getScoring());
         } catch (IllegalArgumentException e) {
             throw new InvalidSiftPropertyException("sift.compression.sentence.scoring", sentence.getScoring(), e.getMessage(),
-                    "bound or mean-key");
+                    "bound, mean-key or attention");
         }
         CompressionOptions options = CompressionOptions.of(method, budget).withSinks(compression.getSinks())
                 .withWindow(compression.getWindow()).withProfile(profile(compression.getProfile()))

@@ -149,7 +149,7 @@ class SiftEngineAutoConfigurationTest {
         assertFailure("sift.compression.sentence.store-factor=-1", "sift.compression.sentence.store-factor", "-1",
                 "must be at least 0");
         assertFailure("sift.compression.sentence.scoring=cosine", "sift.compression.sentence.scoring", "cosine",
-                "not one of: bound, mean-key");
+                "not one of: bound, mean-key, attention");
     }
 
     @Test

@@ -45,7 +45,7 @@ final class CompressionMixin {
     int reselectInterval;
 
     @Option(names = "--sentence-scoring", defaultValue = "bound",
-            description = "sentence: bound (min/max keys) or mean-key (default: ${DEFAULT-VALUE}).")
+            description = "sentence: bound (min/max keys), mean-key or attention (default: ${DEFAULT-VALUE}).")
     String sentenceScoring;
 
     @Option(names = "--compression-profile", paramLabel = "PROFILE.json",

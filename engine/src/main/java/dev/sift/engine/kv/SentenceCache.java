@@ -142,7 +142,8 @@ public final class SentenceCache {
      * that fit in {@code budget}. A head whose store fits in the budget is active whole.
      *
      * @param promptEnd whether the prompt just ended: sentences are then ranked by their window scores,
-     *                  as when the store was filled, rather than against the queries since the last choice
+     *                  as when the store was filled, rather than by the configured scoring against the
+     *                  queries since the last choice
      */
     public void select(KvCache attention, CompressionOptions options, int budget, QueryWindow queries, boolean promptEnd) {
         int rows = Math.max(1, Math.min(sinceSelection, queries.size(0)));
@@ -154,7 +155,7 @@ public final class SentenceCache {
                 if (store.length(layer, head) <= budget) {
                     active = new int[store.length(layer, head)];
                     Arrays.setAll(active, i -> i);
-                } else if (promptEnd) {
+                } else if (promptEnd || settings.scoring() == SentenceOptions.Scoring.ATTENTION) {
                     if (windowScores == null) {
                         windowScores = CompressionMethodKind.SENTENCE.method().scores(context);
                     }

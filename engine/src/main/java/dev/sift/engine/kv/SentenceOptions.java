@@ -64,14 +64,21 @@ public record SentenceOptions(int storeFactor, int reselectInterval, int targetL
          */
         BOUND,
         /** SentenceKV's dot product of the mean query with the sentence's mean key. */
-        MEAN_KEY;
+        MEAN_KEY,
+        /**
+         * The attention the last {@code window} tokens' queries pay to each stored sentence, as when the
+         * store was filled: exact rather than bounded, and costlier (every stored key, every query).
+         */
+        ATTENTION;
 
-        /** Reads {@code bound} or {@code mean-key}. */
+        /** Reads {@code bound}, {@code mean-key} or {@code attention}. */
         public static Scoring parse(String text) {
             return switch (text.strip().toLowerCase(Locale.ROOT)) {
                 case "bound" -> BOUND;
                 case "mean-key" -> MEAN_KEY;
-                default -> throw new IllegalArgumentException("sentence scoring '" + text + "' is not one of: bound, mean-key");
+                case "attention" -> ATTENTION;
+                default -> throw new IllegalArgumentException("sentence scoring '" + text
+                        + "' is not one of: bound, mean-key, attention");
             };
         }
     }

@@ -19,6 +19,8 @@ import dev.sift.engine.sampling.SamplingOptions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -81,20 +83,26 @@ class SentenceCompressionTest {
         return positions;
     }
 
-    /**
-     * Every position between the sinks and the last {@code window} positions is held together with its
-     * whole sentence (clipped to that range).
-     */
     private static void assertWholeSentences(KvCache cache, Sentences sentences, int length, CompressionOptions options) {
+        assertWholeSentences(cache, sentences, length, options, 0);
+    }
+
+    /**
+     * The sinks and the last {@code window} positions are held, and every position held between the
+     * sinks and the {@code generated} positions before that window, together with its whole sentence
+     * (clipped to that range): those generated since the last choice are left out of the check.
+     */
+    private static void assertWholeSentences(KvCache cache, Sentences sentences, int length, CompressionOptions options,
+                                             int generated) {
         int from = options.sinks();
-        int to = length - options.window();
+        int to = length - options.window() - generated;
         for (int layer = 0; layer < cache.layers(); layer++) {
             for (int head = 0; head < cache.kvHeads(); head++) {
                 Set<Integer> held = held(cache, layer, head);
                 for (int p = 0; p < from; p++) {
                     assertThat(held).contains(p);
                 }
-                for (int p = to; p < length; p++) {
+                for (int p = length - options.window(); p < length; p++) {
                     assertThat(held).contains(p);
                 }
                 for (int p : held) {
@@ -206,6 +214,20 @@ class SentenceCompressionTest {
             long filled = entries(session.kvCache()) * bytesPerEntry(Float.BYTES);
             assertThat(stats.bytesHeld()).isBetween(filled, 2 * filled);
             assertThat(stats.storeBytes()).isGreaterThan((long) evaluated * 5 * 4 * bytesPerEntry(Short.BYTES));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(SentenceOptions.Scoring.class)
+    void everyScoringKeepsWholeSentencesWithinTheBudget(SentenceOptions.Scoring scoring) {
+        CompressionOptions options = sentence(3).withSentence(SentenceOptions.DEFAULTS.withScoring(scoring).withReselectInterval(8));
+        try (Session session = model.newSession(512)) {
+            GenerationResult result = session.generate(request(options, 40), GenerationListener.NONE);
+            assertThat(mostHeld(result.kv())).isLessThanOrEqualTo(BUDGET + 8);
+            assertThat(result.kv().reuse()).isBetween(0.0, 1.0);
+            int evaluated = session.length() - 1;
+            assertWholeSentences(session.kvCache(), sentencesOf(Arrays.copyOf(session.tokens(), evaluated)), evaluated,
+                    options, 8);
         }
     }
 

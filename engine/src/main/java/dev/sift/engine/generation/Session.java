@@ -307,6 +307,13 @@ public final class Session implements AutoCloseable {
         tokens[length++] = token;
     }
 
+    /** Evaluates {@code prompt[from .. to)} in one pass of the decoder. */
+    private void evaluate(int[] prompt, int from, int to) {
+        logits = sequence.forward(prompt, from, to, length);
+        System.arraycopy(prompt, from, tokens, length, to - from);
+        length += to - from;
+    }
+
     /**
      * End-of-generation tokens of the vocabulary and BOS (unless the request ignores them): a model
      * that emits BOS has finished its document (llama2.c's stories models end that way); and the
@@ -379,11 +386,11 @@ public final class Session implements AutoCloseable {
                 if (start > 0) {
                     cache.reserve(end - start);
                 }
-                for (int i = start; i < end; i++) {
+                for (int i = start; i < end; i += sequence.batchSize()) {
                     if (cancelled) {
                         return false;
                     }
-                    evaluate(prompt[i]);
+                    evaluate(prompt, i, Math.min(end, i + sequence.batchSize()));
                 }
                 compress();
             }

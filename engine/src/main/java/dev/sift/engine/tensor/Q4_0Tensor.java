@@ -86,7 +86,7 @@ public final class Q4_0Tensor extends Tensor {
             }
             acc = blockSum.fma(FloatVector.broadcast(Simd.F, Float.float16ToFloat(data.get(F16, base))), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return VectorMath.sum(acc);
     }
 
     /** The scalar reference of {@link #dot}, one byte at a time. */

@@ -140,7 +140,7 @@ public final class Q6_KTensor extends Tensor {
             acc = weights(q2, d * (byte) (scales >>> (8 * s + 32))).fma(FloatVector.fromArray(Simd.F, x, xi + 64 + l), acc);
             acc = weights(q3, d * (byte) (scales >>> (8 * s + 48))).fma(FloatVector.fromArray(Simd.F, x, xi + 96 + l), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return VectorMath.sum(acc);
     }
 
     /** {@code (q - 32) * scale} in float lanes, for 6-bit quants {@code q} in byte lanes. */

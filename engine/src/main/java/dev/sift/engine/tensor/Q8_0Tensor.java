@@ -4,7 +4,6 @@ import dev.sift.engine.gguf.TensorType;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -42,8 +41,25 @@ public final class Q8_0Tensor extends Tensor {
         return scale(block) * quant(block, (int) (index % BLOCK));
     }
 
+    /** Per block, the quants {@link Simd#LANES} at a time widened to floats and scaled in vector lanes. */
     @Override
     public void dequantize(long from, float[] out, int outOffset, int n) {
+        if (!Simd.BYTE_KERNELS) {
+            dequantizeScalar(from, out, outOffset, n);
+            return;
+        }
+        long base = from / BLOCK * BLOCK_BYTES;
+        for (int o = outOffset, end = outOffset + n; o < end; o += BLOCK, base += BLOCK_BYTES) {
+            FloatVector d = FloatVector.broadcast(Simd.F, Float.float16ToFloat(data.get(F16, base)));
+            for (int j = 0; j < BLOCK; j += Simd.LANES) {
+                ((FloatVector) ByteVector.fromMemorySegment(Simd.B, data, base + 2 + j, ByteOrder.LITTLE_ENDIAN)
+                        .castShape(Simd.F, 0)).mul(d).intoArray(out, o + j);
+            }
+        }
+    }
+
+    /** The scalar reference of {@link #dequantize}. */
+    void dequantizeScalar(long from, float[] out, int outOffset, int n) {
         for (int b = 0; b < n / BLOCK; b++) {
             long block = from / BLOCK + b;
             float d = scale(block);
@@ -75,7 +91,7 @@ public final class Q8_0Tensor extends Tensor {
             }
             acc = blockSum.fma(FloatVector.broadcast(Simd.F, Float.float16ToFloat(data.get(F16, base))), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return VectorMath.sum(acc);
     }
 
     /** The scalar reference of {@link #dot}, one byte at a time. */

@@ -197,7 +197,7 @@ final class ScaleMinBlocks {
                 acc = highWeight.fma(FloatVector.fromArray(Simd.F, x, xc + SUB_BLOCK + l), acc);
             }
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return VectorMath.sum(acc);
     }
 
     /** Byte {@code i} of the 12 scale bytes, given as bytes 0-7 and 8-11. */

@@ -5,6 +5,8 @@ import dev.sift.engine.tensor.VectorMath;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.util.Arrays;
+
 /**
  * The matrix-matrix product of a prompt batch, {@code out[t][r] = W[r] · x[t]}: the arithmetic of
  * prefill, where every weight row meets every token of the batch.
@@ -34,6 +36,8 @@ final class TiledMatmul {
 
     /** Each worker's decoded rows, grown to the widest matrix seen. */
     private static final ThreadLocal<float[]> DECODED = ThreadLocal.withInitial(() -> new float[0]);
+    /** Each worker's lanes of a tile's sums, added up by {@link VectorMath#fold}. */
+    private static final ThreadLocal<float[]> SUMS = ThreadLocal.withInitial(() -> new float[ROWS * TOKENS * LANES]);
 
     private TiledMatmul() {
     }
@@ -44,31 +48,33 @@ final class TiledMatmul {
      * the activations the rows meet stays in the level-2 cache while every row of the range meets it.
      */
     static void rows(float[] out, Tensor weights, float[] x, int rows, int cols, int batch, int from, int to) {
+        for (int t = 0; t < batch; t++) {
+            Arrays.fill(out, t * rows + from, t * rows + to, 0f);
+        }
         int depth = Math.min(DEPTH, cols);
         float[] w = decodedRows((to - from) * depth);
+        float[] sums = SUMS.get();
         for (int k = 0; k < cols; k += depth) {
             int n = Math.min(depth, cols - k);
             for (int r = from; r < to; r++) {
                 weights.dequantize((long) r * cols + k, w, (r - from) * depth, n);
             }
-            boolean first = k == 0;
             for (int r = from; r < to; r += ROWS) {
                 int w0 = (r - from) * depth;
                 if (to - r < ROWS) {
                     for (int i = r; i < to; i++) {
                         for (int t = 0; t < batch; t++) {
-                            float sum = dot(w, w0 + (i - r) * depth, x, t * cols + k, n);
-                            out[t * rows + i] = first ? sum : out[t * rows + i] + sum;
+                            out[t * rows + i] += dot(w, w0 + (i - r) * depth, x, t * cols + k, n);
                         }
                     }
                     continue;
                 }
                 int t = 0;
                 for (; t + TOKENS <= batch; t += TOKENS) {
-                    tile(out, w, w0, depth, x, cols, k, n, rows, r, t, first);
+                    tile(out, sums, w, w0, depth, x, cols, k, n, rows, r, t);
                 }
                 for (; t < batch; t++) {
-                    column(out, w, w0, depth, x, cols, k, n, rows, r, t, first);
+                    column(out, sums, w, w0, depth, x, cols, k, n, rows, r, t);
                 }
             }
         }
@@ -86,11 +92,11 @@ final class TiledMatmul {
     /**
      * Decoded rows {@code r .. r+3} (at {@code w0}, {@code stride} apart in {@code w}) times columns
      * {@code [k, k+n)} of tokens {@code t .. t+3}, with the sixteen sums written out as locals so
-     * that they stay in registers; the sums are stored into {@code out}, or added to it after the
-     * first slice of columns.
+     * that they stay in registers; their lanes are then stored in {@code sums} and added up into
+     * {@code out}.
      */
-    private static void tile(float[] out, float[] w, int w0, int stride, float[] x, int cols, int k, int n,
-                             int rows, int r, int t, boolean first) {
+    private static void tile(float[] out, float[] sums, float[] w, int w0, int stride, float[] x, int cols, int k,
+                             int n, int rows, int r, int t) {
         int w1 = w0 + stride;
         int w2 = w1 + stride;
         int w3 = w2 + stride;
@@ -130,16 +136,30 @@ final class TiledMatmul {
             c23 = a2.fma(b, c23);
             c33 = a3.fma(b, c33);
         }
-        int o0 = t * rows + r;
-        store(out, o0, first, c00, c10, c20, c30, w, w0, stride, x, x0, n, j);
-        store(out, o0 + rows, first, c01, c11, c21, c31, w, w0, stride, x, x1, n, j);
-        store(out, o0 + 2 * rows, first, c02, c12, c22, c32, w, w0, stride, x, x2, n, j);
-        store(out, o0 + 3 * rows, first, c03, c13, c23, c33, w, w0, stride, x, x3, n, j);
+        c00.intoArray(sums, 0);
+        c10.intoArray(sums, LANES);
+        c20.intoArray(sums, 2 * LANES);
+        c30.intoArray(sums, 3 * LANES);
+        c01.intoArray(sums, 4 * LANES);
+        c11.intoArray(sums, 5 * LANES);
+        c21.intoArray(sums, 6 * LANES);
+        c31.intoArray(sums, 7 * LANES);
+        c02.intoArray(sums, 8 * LANES);
+        c12.intoArray(sums, 9 * LANES);
+        c22.intoArray(sums, 10 * LANES);
+        c32.intoArray(sums, 11 * LANES);
+        c03.intoArray(sums, 12 * LANES);
+        c13.intoArray(sums, 13 * LANES);
+        c23.intoArray(sums, 14 * LANES);
+        c33.intoArray(sums, 15 * LANES);
+        for (int token = 0; token < TOKENS; token++) {
+            store(out, (t + token) * rows + r, sums, token * ROWS * LANES, w, w0, stride, x, x0 + token * cols, n, j);
+        }
     }
 
     /** Decoded rows {@code r .. r+3} times one token, for the tokens left over after the last whole tile. */
-    private static void column(float[] out, float[] w, int w0, int stride, float[] x, int cols, int k, int n,
-                               int rows, int r, int t, boolean first) {
+    private static void column(float[] out, float[] sums, float[] w, int w0, int stride, float[] x, int cols, int k,
+                               int n, int rows, int r, int t) {
         int x0 = t * cols + k;
         FloatVector c0 = FloatVector.zero(F), c1 = FloatVector.zero(F), c2 = FloatVector.zero(F), c3 = FloatVector.zero(F);
         int upper = F.loopBound(n);
@@ -151,29 +171,21 @@ final class TiledMatmul {
             c2 = FloatVector.fromArray(F, w, w0 + 2 * stride + j).fma(b, c2);
             c3 = FloatVector.fromArray(F, w, w0 + 3 * stride + j).fma(b, c3);
         }
-        store(out, t * rows + r, first, c0, c1, c2, c3, w, w0, stride, x, x0, n, j);
+        c0.intoArray(sums, 0);
+        c1.intoArray(sums, LANES);
+        c2.intoArray(sums, 2 * LANES);
+        c3.intoArray(sums, 3 * LANES);
+        store(out, t * rows + r, sums, 0, w, w0, stride, x, x0, n, j);
     }
 
     /**
-     * Sums the lanes of one token's four row sums, with the columns from {@code j} on that did not
-     * fill a vector, into {@code out[at .. at+3]}.
+     * Adds one token's four row sums, whose lanes are at {@code sums[at ..]} row after row, with the
+     * columns from {@code j} on that did not fill a vector, to {@code out[o .. o+3]}.
      */
-    private static void store(float[] out, int at, boolean first, FloatVector c0, FloatVector c1, FloatVector c2,
-                              FloatVector c3, float[] w, int w0, int stride, float[] x, int x0, int n, int j) {
-        float s0 = VectorMath.sum(c0) + tail(w, w0, x, x0, n, j);
-        float s1 = VectorMath.sum(c1) + tail(w, w0 + stride, x, x0, n, j);
-        float s2 = VectorMath.sum(c2) + tail(w, w0 + 2 * stride, x, x0, n, j);
-        float s3 = VectorMath.sum(c3) + tail(w, w0 + 3 * stride, x, x0, n, j);
-        if (first) {
-            out[at] = s0;
-            out[at + 1] = s1;
-            out[at + 2] = s2;
-            out[at + 3] = s3;
-        } else {
-            out[at] += s0;
-            out[at + 1] += s1;
-            out[at + 2] += s2;
-            out[at + 3] += s3;
+    private static void store(float[] out, int o, float[] sums, int at, float[] w, int w0, int stride,
+                              float[] x, int x0, int n, int j) {
+        for (int i = 0; i < ROWS; i++) {
+            out[o + i] += VectorMath.fold(sums, at + i * LANES) + tail(w, w0 + i * stride, x, x0, n, j);
         }
     }
 

@@ -3,7 +3,6 @@ package dev.sift.engine.tensor;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -12,16 +11,17 @@ import jdk.incubator.vector.VectorSpecies;
  * the lanes in one order when interpreted and in another once compiled, and {@code lanewise(EXP)}
  * calls {@link Math#exp} per lane when interpreted but a vector library once compiled, so a logit
  * could move by an ulp depending on whether the JIT had got to a kernel yet. These are built from
- * lane-wise additions, multiplications and fused multiply-adds only, which are exact IEEE
- * operations either way: the same inputs always give the same bits.
+ * additions, multiplications and fused multiply-adds only, which are exact IEEE operations either
+ * way: the same inputs always give the same bits, so a prompt gives the same logits in every run.
  */
 public final class VectorMath {
 
     /** The widest float species of the machine (8 lanes with AVX2, 16 with AVX-512). */
     public static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
 
-    /** Rotations by half, a quarter, ... of the lanes, for {@link #sum}. */
-    private static final VectorShuffle<Float>[] FOLDS = folds();
+    private static final int LANES = F.length();
+    /** Each thread's lanes of the vector being summed by {@link #sum}. */
+    private static final ThreadLocal<float[]> LANES_SCRATCH = ThreadLocal.withInitial(() -> new float[LANES]);
 
     // Cephes' expf: exp(x) = 2^n * exp(r) with n = round(x / ln 2), r = x - n ln 2 (ln 2 split in two
     // parts so that n ln 2 is exact enough), exp(r) by a degree-5 polynomial; relative error below 2 ulp.
@@ -42,25 +42,49 @@ public final class VectorMath {
     private VectorMath() {
     }
 
-    @SuppressWarnings("unchecked")
-    private static VectorShuffle<Float>[] folds() {
-        int steps = Integer.numberOfTrailingZeros(F.length());
-        VectorShuffle<Float>[] folds = new VectorShuffle[steps];
-        for (int i = 0; i < steps; i++) {
-            folds[i] = VectorShuffle.iota(F, F.length() >> (i + 1), 1, true);
-        }
-        return folds;
+    /**
+     * The sum of the lanes, in the order of {@link #fold}. The lanes go through memory: summing them
+     * in registers with shuffles gives the same bits, but a shuffle inlined into a kernel's loop
+     * keeps the JIT from holding that loop's vectors in registers (it runs ten times slower).
+     */
+    public static float sum(FloatVector v) {
+        float[] lanes = LANES_SCRATCH.get();
+        v.intoArray(lanes, 0);
+        return fold(lanes, 0);
     }
 
     /**
-     * The sum of the lanes, folded in halves: lane {@code i} adds lane {@code i + L/2}, then
-     * {@code i + L/4}, and so on, so the result is the same compiled or interpreted.
+     * The sum of the {@link #F}{@code .length()} floats at {@code lanes[offset ..]}, folded in
+     * halves (element {@code i} adds element {@code i + L/2}, then {@code i + L/4}, ...), written
+     * out for AVX-512's 16 lanes and AVX2's 8; other widths fold in place, overwriting the floats.
+     * For kernels that store several sums of lanes at once and add them up after.
      */
-    public static float sum(FloatVector v) {
-        for (VectorShuffle<Float> fold : FOLDS) {
-            v = v.add(v.rearrange(fold));
+    public static float fold(float[] lanes, int offset) {
+        int o = offset;
+        if (LANES == 16) {
+            float s0 = lanes[o] + lanes[o + 8];
+            float s1 = lanes[o + 1] + lanes[o + 9];
+            float s2 = lanes[o + 2] + lanes[o + 10];
+            float s3 = lanes[o + 3] + lanes[o + 11];
+            float s4 = lanes[o + 4] + lanes[o + 12];
+            float s5 = lanes[o + 5] + lanes[o + 13];
+            float s6 = lanes[o + 6] + lanes[o + 14];
+            float s7 = lanes[o + 7] + lanes[o + 15];
+            return ((s0 + s4) + (s2 + s6)) + ((s1 + s5) + (s3 + s7));
         }
-        return v.lane(0);
+        if (LANES == 8) {
+            float s0 = lanes[o] + lanes[o + 4];
+            float s1 = lanes[o + 1] + lanes[o + 5];
+            float s2 = lanes[o + 2] + lanes[o + 6];
+            float s3 = lanes[o + 3] + lanes[o + 7];
+            return (s0 + s2) + (s1 + s3);
+        }
+        for (int width = LANES / 2; width > 0; width /= 2) {
+            for (int i = o; i < o + width; i++) {
+                lanes[i] += lanes[i + width];
+            }
+        }
+        return lanes[o];
     }
 
     /**

@@ -46,8 +46,31 @@ public final class Q4_0Tensor extends Tensor {
         return scale(block) * (nibble - 8);
     }
 
+    /**
+     * Per block, {@link Simd#LANES} packed bytes at a time give as many low nibbles (elements
+     * {@code j..}) and high nibbles (elements {@code j + 16..}), widened to floats and scaled in
+     * vector lanes.
+     */
     @Override
     public void dequantize(long from, float[] out, int outOffset, int n) {
+        if (!Simd.BYTE_KERNELS || Simd.LANES > 16) {
+            dequantizeScalar(from, out, outOffset, n);
+            return;
+        }
+        long base = from / BLOCK * BLOCK_BYTES;
+        for (int o = outOffset, end = outOffset + n; o < end; o += BLOCK, base += BLOCK_BYTES) {
+            FloatVector d = FloatVector.broadcast(Simd.F, Float.float16ToFloat(data.get(F16, base)));
+            for (int j = 0; j < 16; j += Simd.LANES) {
+                ByteVector bits = ByteVector.fromMemorySegment(Simd.B, data, base + 2 + j, ByteOrder.LITTLE_ENDIAN);
+                ((FloatVector) bits.and((byte) 0xF).sub((byte) 8).castShape(Simd.F, 0)).mul(d).intoArray(out, o + j);
+                ((FloatVector) bits.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF).sub((byte) 8).castShape(Simd.F, 0))
+                        .mul(d).intoArray(out, o + 16 + j);
+            }
+        }
+    }
+
+    /** The scalar reference of {@link #dequantize}. */
+    void dequantizeScalar(long from, float[] out, int outOffset, int n) {
         for (int b = 0; b < n / BLOCK; b++) {
             long block = from / BLOCK + b;
             float d = scale(block);

@@ -1,6 +1,11 @@
 package dev.sift.engine.backend;
 
 import dev.sift.engine.tensor.Tensor;
+import dev.sift.engine.tensor.VectorMath;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.RecursiveAction;
@@ -14,12 +19,16 @@ public final class CpuKernels implements AutoCloseable {
 
     /** Below this many multiply-adds a matmul runs on the calling thread; forking costs more. */
     private static final long PARALLEL_THRESHOLD = 1 << 15;
+    private static final VectorSpecies<Float> F = VectorMath.F;
 
     /**
      * {@code -Dsift.kernels=scalar} also restores the one-task-per-row split, so that the code before
      * the vector kernels can be measured side by side with them (see {@code sift bench}).
      */
     private static final boolean ROW_TASKS = "scalar".equals(System.getProperty("sift.kernels"));
+
+    /** Rows per task of a batched matmul: a multiple of {@link TiledMatmul#ROWS}. */
+    private static final int BATCH_TASK_ROWS = 16;
 
     private final ForkJoinPool pool;
     private final int threads;
@@ -53,6 +62,25 @@ public final class CpuKernels implements AutoCloseable {
             return;
         }
         pool.invoke(new RowChunks(out, weights, x, cols, 0, rows, Math.min(threads, rows)));
+    }
+
+    /**
+     * {@code out[t * rows + i] = W[i] · x[t * cols ..]} for the {@code batch} tokens whose activations
+     * lie one after another in {@code x}: the matrix-matrix product of a prompt batch. Each task takes
+     * {@link #BATCH_TASK_ROWS} rows, decodes them once and multiplies them with the whole batch (see
+     * {@link TiledMatmul}); small tasks let idle workers take over the share of a busy one. A token's
+     * sums do not depend on the batch it is in (nor on how rows are split between workers), so a
+     * prompt gives the same activations whatever batches it is fed in; they differ from the
+     * matrix-vector kernels' in the last bits.
+     */
+    public void matmul(float[] out, Tensor weights, float[] x, int rows, int cols, int batch) {
+        int tasks = (rows + BATCH_TASK_ROWS - 1) / BATCH_TASK_ROWS;
+        if (threads == 1) {
+            TiledMatmul.rows(out, weights, x, rows, cols, batch, 0, rows);
+            return;
+        }
+        parallelFor(tasks, task -> TiledMatmul.rows(out, weights, x, rows, cols, batch,
+                task * BATCH_TASK_ROWS, Math.min(rows, (task + 1) * BATCH_TASK_ROWS)));
     }
 
     /**
@@ -101,43 +129,86 @@ public final class CpuKernels implements AutoCloseable {
 
     /** {@code out = x / rms(x) * weight}, with llama.cpp's epsilon placement. */
     public static void rmsNorm(float[] out, float[] x, Tensor weight, int n, float epsilon) {
+        rmsNorm(out, 0, x, 0, weight, n, epsilon);
+    }
+
+    /** {@link #rmsNorm(float[], float[], Tensor, int, float)} of {@code x[xOffset ..]} into {@code out[outOffset ..]}. */
+    public static void rmsNorm(float[] out, int outOffset, float[] x, int xOffset, Tensor weight, int n, float epsilon) {
         float sumOfSquares = 0f;
         for (int i = 0; i < n; i++) {
-            sumOfSquares += x[i] * x[i];
+            sumOfSquares += x[xOffset + i] * x[xOffset + i];
         }
         float scale = (float) (1.0 / Math.sqrt(sumOfSquares / n + epsilon));
         for (int i = 0; i < n; i++) {
-            out[i] = x[i] * scale * weight.get(i);
+            out[outOffset + i] = x[xOffset + i] * scale * weight.get(i);
         }
     }
 
-    /** In-place softmax over {@code x[0..n)}. */
+    /** {@code x[0..n) *= factor}. */
+    public static void scale(float[] x, int n, float factor) {
+        int i = 0;
+        for (int upper = F.loopBound(n); i < upper; i += F.length()) {
+            FloatVector.fromArray(F, x, i).mul(factor).intoArray(x, i);
+        }
+        for (; i < n; i++) {
+            x[i] *= factor;
+        }
+    }
+
+    /**
+     * In-place softmax over {@code x[0..n)}, exponentials in vector lanes ({@link VectorMath#exp}); the
+     * lanes past the last whole vector are masked rather than done one by one, so every element gets
+     * the same exponential wherever it falls.
+     */
     public static void softmax(float[] x, int n) {
-        float max = Float.NEGATIVE_INFINITY;
-        for (int i = 0; i < n; i++) {
-            max = Math.max(max, x[i]);
+        int upper = F.loopBound(n);
+        VectorMask<Float> tail = F.indexInRange(upper, n);
+        FloatVector maxes = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        for (int i = 0; i < upper; i += F.length()) {
+            maxes = maxes.max(FloatVector.fromArray(F, x, i));
         }
-        float sum = 0f;
-        for (int i = 0; i < n; i++) {
-            x[i] = (float) Math.exp(x[i] - max);
-            sum += x[i];
+        maxes = maxes.lanewise(VectorOperators.MAX, FloatVector.fromArray(F, x, upper, tail), tail);
+        float max = maxes.reduceLanes(VectorOperators.MAX);
+        FloatVector sums = FloatVector.zero(F);
+        for (int i = 0; i < upper; i += F.length()) {
+            FloatVector e = VectorMath.exp(FloatVector.fromArray(F, x, i).sub(max));
+            e.intoArray(x, i);
+            sums = sums.add(e);
         }
-        for (int i = 0; i < n; i++) {
-            x[i] /= sum;
+        FloatVector e = VectorMath.exp(FloatVector.fromArray(F, x, upper, tail).sub(max));
+        e.intoArray(x, upper, tail);
+        float sum = VectorMath.sum(sums.add(e, tail));
+        for (int i = 0; i < upper; i += F.length()) {
+            FloatVector.fromArray(F, x, i).div(sum).intoArray(x, i);
         }
+        FloatVector.fromArray(F, x, upper, tail).div(sum).intoArray(x, upper, tail);
     }
 
-    /** {@code gate[i] = silu(gate[i]) * up[i]}: the SwiGLU activation. */
+    /**
+     * {@code gate[i] = silu(gate[i]) * up[i]}: the SwiGLU activation, exponentials in vector lanes
+     * ({@link VectorMath#exp}), the last partial vector masked as in {@link #softmax}.
+     */
     public static void swiglu(float[] gate, float[] up, int n) {
-        for (int i = 0; i < n; i++) {
-            float g = gate[i];
-            gate[i] = g / (1f + (float) Math.exp(-g)) * up[i];
+        int upper = F.loopBound(n);
+        for (int i = 0; i < upper; i += F.length()) {
+            swiglu(gate, up, i, F.maskAll(true));
         }
+        swiglu(gate, up, upper, F.indexInRange(upper, n));
+    }
+
+    private static void swiglu(float[] gate, float[] up, int i, VectorMask<Float> lanes) {
+        FloatVector g = FloatVector.fromArray(F, gate, i, lanes);
+        FloatVector silu = g.div(VectorMath.exp(g.neg()).add(1f));
+        silu.mul(FloatVector.fromArray(F, up, i, lanes)).intoArray(gate, i, lanes);
     }
 
     /** {@code x += y}. */
     public static void add(float[] x, float[] y, int n) {
-        for (int i = 0; i < n; i++) {
+        int i = 0;
+        for (int upper = F.loopBound(n); i < upper; i += F.length()) {
+            FloatVector.fromArray(F, x, i).add(FloatVector.fromArray(F, y, i)).intoArray(x, i);
+        }
+        for (; i < n; i++) {
             x[i] += y[i];
         }
     }

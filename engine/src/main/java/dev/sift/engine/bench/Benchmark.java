@@ -16,9 +16,10 @@ import java.util.function.Consumer;
 
 /**
  * Measures prefill and decode speed of a GGUF model on the CPU backend: each run feeds
- * {@code promptTokens} pseudo-random token ids into a fresh sequence (prefill), then
- * {@code genTokens} more, one forward pass each (decode). Logits are computed for every token, as
- * generation does; sampling and tokenization are not part of the measurement.
+ * {@code promptTokens} pseudo-random token ids into a fresh sequence in batches, as a session feeds
+ * a prompt (prefill), then {@code genTokens} more, one forward pass each (decode). Logits are
+ * computed after the prompt and for every decoded token, as generation does; sampling and
+ * tokenization are not part of the measurement.
  */
 public final class Benchmark {
 
@@ -49,8 +50,9 @@ public final class Benchmark {
         }
         SplittableRandom random = new SplittableRandom(options.seed());
         int vocabulary = config.vocabularySize();
-        try (DecoderSequence warmUp = decoder.newSequence(WARM_UP_TOKENS)) {
-            for (int p = 0; p < WARM_UP_TOKENS; p++) {
+        try (DecoderSequence warmUp = decoder.newSequence(2 * WARM_UP_TOKENS)) {
+            warmUp.forward(random.ints(WARM_UP_TOKENS, 0, vocabulary).toArray(), 0, WARM_UP_TOKENS, 0);
+            for (int p = WARM_UP_TOKENS; p < 2 * WARM_UP_TOKENS; p++) {
                 warmUp.forward(random.nextInt(vocabulary), p);
             }
         }
@@ -58,13 +60,11 @@ public final class Benchmark {
         double[] decode = new double[options.runs()];
         for (int run = 0; run < options.runs(); run++) {
             try (DecoderSequence sequence = decoder.newSequence(capacity)) {
+                int[] prompt = random.ints(options.promptTokens(), 0, vocabulary).toArray();
                 long start = System.nanoTime();
-                int position = 0;
-                for (; position < options.promptTokens(); position++) {
-                    sequence.forward(random.nextInt(vocabulary), position);
-                }
+                sequence.forward(prompt, 0, prompt.length, 0);
                 long prefilled = System.nanoTime();
-                for (; position < capacity; position++) {
+                for (int position = prompt.length; position < capacity; position++) {
                     sequence.forward(random.nextInt(vocabulary), position);
                 }
                 long done = System.nanoTime();

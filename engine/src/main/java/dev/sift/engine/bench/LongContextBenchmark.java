@@ -141,15 +141,17 @@ public final class LongContextBenchmark {
 
         @Override
         public float[] forward(int token, int position) {
-            if (position < synthetic) {
-                KvCache cache = sequence.kvCache();
-                for (int layer = 0; layer < cache.layers(); layer++) {
-                    for (int i = 0; i < keys.length; i++) {
-                        keys[i] = (float) (random.nextDouble() * 2 - 1);
-                        values[i] = (float) (random.nextDouble() * 2 - 1);
-                    }
-                    cache.append(layer, position, keys, values);
-                }
+            return forward(new int[] {token}, 0, 1, position);
+        }
+
+        /** Synthetic positions get random keys and values; the rest run through the model, timed per pass. */
+        @Override
+        public float[] forward(int[] tokens, int from, int to, int position) {
+            int real = from;
+            for (; real < to && position + real - from < synthetic; real++) {
+                appendRandom(position + real - from);
+            }
+            if (real == to) {
                 return noLogits;
             }
             if (count == starts.length) {
@@ -158,13 +160,29 @@ public final class LongContextBenchmark {
                 positions = Arrays.copyOf(positions, count * 2);
             }
             starts[count] = System.nanoTime();
-            positions[count] = position;
-            float[] logits = sequence.forward(token, position);
+            positions[count] = position + to - 1 - from;
+            float[] logits = sequence.forward(tokens, real, to, position + real - from);
             ends[count++] = System.nanoTime();
             return logits;
         }
 
-        /** Start times of the forward passes at {@code from} and after: the generated tokens. */
+        private void appendRandom(int position) {
+            KvCache cache = sequence.kvCache();
+            for (int layer = 0; layer < cache.layers(); layer++) {
+                for (int i = 0; i < keys.length; i++) {
+                    keys[i] = (float) (random.nextDouble() * 2 - 1);
+                    values[i] = (float) (random.nextDouble() * 2 - 1);
+                }
+                cache.append(layer, position, keys, values);
+            }
+        }
+
+        @Override
+        public int batchSize() {
+            return sequence.batchSize();
+        }
+
+        /** Start times of the forward passes whose last position is {@code from} or after: the generated tokens. */
         long[] decodeStarts(int from) {
             int first = 0;
             while (first < count && positions[first] < from) {
@@ -173,7 +191,7 @@ public final class LongContextBenchmark {
             return Arrays.copyOfRange(starts, first, count);
         }
 
-        /** When the last forward pass at a position before {@code position} ended. */
+        /** When the last forward pass ending before {@code position} ended. */
         long endBefore(int position) {
             int last = count - 1;
             while (last > 0 && positions[last] >= position) {

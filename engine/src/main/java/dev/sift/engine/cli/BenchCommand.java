@@ -5,6 +5,7 @@ import dev.sift.engine.bench.BenchResult;
 import dev.sift.engine.bench.Benchmark;
 import dev.sift.engine.bench.ModelGenerator;
 import dev.sift.engine.bench.ModelShape;
+import dev.sift.engine.bench.ReadBandwidth;
 import dev.sift.engine.gguf.TensorType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -20,8 +21,11 @@ import java.util.concurrent.Callable;
 /** {@code sift bench}: measures prefill and decode speed, or writes a random-weight model to measure. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Measure prefill and decode speed of a model (CPU backend), or with --generate-model write",
-                "a random-weight GGUF in a real model's shape to measure."})
+                "a random-weight GGUF in a real model's shape to measure, or with --measure-bandwidth the memory",
+                "read bandwidth that bounds decoding."})
 final class BenchCommand implements Callable<Integer> {
+
+    private static final int BANDWIDTH_RUNS = 5;
 
     @Spec
     CommandSpec spec;
@@ -44,6 +48,14 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--bandwidth", description = "Memory read bandwidth in GB/s: also print the fraction of the"
             + " decode speed it allows.")
     Double bandwidth;
+
+    @Option(names = "--measure-bandwidth", description = "Measure the memory read bandwidth with all threads (and,"
+            + " with --model, use it as --bandwidth).")
+    boolean measureBandwidth;
+
+    @Option(names = "--bandwidth-size", paramLabel = "MiB", defaultValue = "1024",
+            description = "Memory the bandwidth probe streams through (default: ${DEFAULT-VALUE} MiB).")
+    long bandwidthSize;
 
     @Option(names = "--generate-model", paramLabel = "OUT.gguf",
             description = "Write a random-weight model here instead of measuring.")
@@ -73,8 +85,23 @@ final class BenchCommand implements Callable<Integer> {
             out.flush();
             return 0;
         }
+        if (measureBandwidth) {
+            try {
+                bandwidth = ReadBandwidth.measure(threads, bandwidthSize << 20, BANDWIDTH_RUNS);
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), "--bandwidth-size: " + e.getMessage());
+            }
+            out.printf(Locale.ROOT, "read bandwidth: %.1f GB/s (%s streaming %d MiB, median of %d)%n", bandwidth,
+                    threads == 0 ? "all threads" : threads == 1 ? "1 thread" : threads + " threads", bandwidthSize,
+                    BANDWIDTH_RUNS);
+            out.flush();
+            if (model == null) {
+                return 0;
+            }
+        }
         if (model == null) {
-            throw new ParameterException(spec.commandLine(), "give --model FILE to measure, or --generate-model OUT.gguf");
+            throw new ParameterException(spec.commandLine(), "give --model FILE to measure, --generate-model OUT.gguf"
+                    + " or --measure-bandwidth");
         }
         BenchOptions options;
         try {

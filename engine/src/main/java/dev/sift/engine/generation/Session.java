@@ -315,6 +315,13 @@ public final class Session implements AutoCloseable {
         tokens[length++] = token;
     }
 
+    /** Evaluates {@code prompt[from .. to)} in one pass of the decoder. */
+    private void evaluate(int[] prompt, int from, int to) {
+        logits = sequence.forward(prompt, from, to, length);
+        System.arraycopy(prompt, from, tokens, length, to - from);
+        length += to - from;
+    }
+
     /**
      * End-of-generation tokens of the vocabulary and BOS (unless the request ignores them): a model
      * that emits BOS has finished its document (llama2.c's stories models end that way); and the
@@ -401,11 +408,11 @@ public final class Session implements AutoCloseable {
                 if (start > 0) {
                     cache.reserve(end - start);
                 }
-                for (int i = start; i < end; i++) {
+                for (int i = start; i < end; i += sequence.batchSize()) {
                     if (cancelled) {
                         return false;
                     }
-                    evaluateAndStore(prompt[i]);
+                    evaluateAndStore(prompt, i, Math.min(end, i + sequence.batchSize()));
                 }
                 compress();
             }
@@ -434,6 +441,16 @@ public final class Session implements AutoCloseable {
         private boolean evaluateAndStore(int token) {
             evaluate(token);
             return sentenceCache != null && sentenceCache.evaluated(sequence.kvCache(), token, length - 1);
+        }
+
+        /** Evaluates {@code tokens[from .. to)} in one pass, then stores them one by one (sentence method only). */
+        private void evaluateAndStore(int[] tokens, int from, int to) {
+            evaluate(tokens, from, to);
+            if (sentenceCache != null) {
+                for (int i = from; i < to; i++) {
+                    sentenceCache.evaluated(sequence.kvCache(), tokens[i], length - (to - i));
+                }
+            }
         }
 
         private void compress() {

@@ -1,5 +1,9 @@
 package dev.sift.engine.kv;
 
+import dev.sift.engine.tensor.VectorMath;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
 import java.util.Arrays;
 
 /**
@@ -10,6 +14,7 @@ import java.util.Arrays;
 public final class ArrayKvCache implements KvCache {
 
     private static final int INITIAL_ENTRIES = 64;
+    private static final VectorSpecies<Float> F = VectorMath.F;
 
     private final int layers;
     private final int kvHeads;
@@ -106,6 +111,48 @@ public final class ArrayKvCache implements KvCache {
         int base = entry * headDim;
         for (int i = 0; i < headDim; i++) {
             out[outOffset + i] += weight * v[base + i];
+        }
+    }
+
+    /** Each entry's key against the query in vector lanes, summed once per entry. */
+    @Override
+    public void keyDots(int layer, int kvHead, int entries, float[] query, int queryOffset, float[] out) {
+        float[] k = keys[layer][kvHead];
+        int upper = F.loopBound(headDim);
+        for (int e = 0; e < entries; e++) {
+            int base = e * headDim;
+            FloatVector acc = FloatVector.zero(F);
+            int i = 0;
+            for (; i < upper; i += F.length()) {
+                acc = FloatVector.fromArray(F, k, base + i).fma(FloatVector.fromArray(F, query, queryOffset + i), acc);
+            }
+            float sum = VectorMath.sum(acc);
+            for (; i < headDim; i++) {
+                sum += k[base + i] * query[queryOffset + i];
+            }
+            out[e] = sum;
+        }
+    }
+
+    /** One vector of the output at a time, accumulated over every entry in a register. */
+    @Override
+    public void weightedValues(int layer, int kvHead, int entries, float[] weights, float[] out, int outOffset) {
+        float[] v = values[layer][kvHead];
+        int upper = F.loopBound(headDim);
+        int i = 0;
+        for (; i < upper; i += F.length()) {
+            FloatVector acc = FloatVector.zero(F);
+            for (int e = 0; e < entries; e++) {
+                acc = FloatVector.fromArray(F, v, e * headDim + i).fma(FloatVector.broadcast(F, weights[e]), acc);
+            }
+            acc.intoArray(out, outOffset + i);
+        }
+        for (; i < headDim; i++) {
+            float sum = 0f;
+            for (int e = 0; e < entries; e++) {
+                sum += weights[e] * v[e * headDim + i];
+            }
+            out[outOffset + i] = sum;
         }
     }
 

@@ -47,6 +47,29 @@ public interface KvCache {
     /** {@code out[outOffset .. outOffset+headDim] += weight * value(entry)}. */
     void addWeightedValue(int layer, int kvHead, int entry, float weight, float[] out, int outOffset);
 
+    /**
+     * {@code out[e] = key(e) · query[queryOffset .. queryOffset+headDim]} for the first {@code entries}
+     * entries of one (layer, KV head): a row of attention's {@code Q·Kᵀ}. The default calls
+     * {@link #keyDot} per entry; a cache in memory the CPU reads overrides it with vector code.
+     */
+    default void keyDots(int layer, int kvHead, int entries, float[] query, int queryOffset, float[] out) {
+        for (int e = 0; e < entries; e++) {
+            out[e] = keyDot(layer, kvHead, e, query, queryOffset);
+        }
+    }
+
+    /**
+     * {@code out[outOffset .. outOffset+headDim] = sum(weights[e] * value(e))} over the first
+     * {@code entries} entries of one (layer, KV head): a row of attention's {@code P·V}. The default
+     * calls {@link #addWeightedValue} per entry.
+     */
+    default void weightedValues(int layer, int kvHead, int entries, float[] weights, float[] out, int outOffset) {
+        java.util.Arrays.fill(out, outOffset, outOffset + headDim(), 0f);
+        for (int e = 0; e < entries; e++) {
+            addWeightedValue(layer, kvHead, e, weights[e], out, outOffset);
+        }
+    }
+
     /** Copies an entry's key into {@code out[outOffset..]}. */
     void readKey(int layer, int kvHead, int entry, float[] out, int outOffset);
 

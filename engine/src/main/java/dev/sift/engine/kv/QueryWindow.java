@@ -64,8 +64,13 @@ public final class QueryWindow {
      * @param queries {@code heads × headDim} floats, head after head, RoPE applied
      */
     public void record(int layer, int position, float[] queries) {
+        record(layer, position, queries, 0);
+    }
+
+    /** Records one token's queries found at {@code queries[offset ..]} (one token of a batch). */
+    public void record(int layer, int position, float[] queries, int offset) {
         int slot = (int) (recorded[layer] % window);
-        System.arraycopy(queries, 0, this.queries[layer][slot], 0, heads * headDim);
+        System.arraycopy(queries, offset, this.queries[layer][slot], 0, heads * headDim);
         positions[layer][slot] = position;
         recorded[layer]++;
     }

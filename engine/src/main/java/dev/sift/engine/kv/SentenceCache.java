@@ -89,8 +89,9 @@ public final class SentenceCache {
     }
 
     /**
-     * Records the token the sequence just evaluated at {@code position}: its text for the sentences,
+     * Records a token the sequence just evaluated at {@code position}: its text for the sentences,
      * and its keys and values, which the forward pass appended to the attention cache, for the store.
+     * Tokens evaluated together in one batch are recorded in position order after the batch.
      *
      * @return whether the token starts a new sentence after a closed one
      */
@@ -100,12 +101,14 @@ public final class SentenceCache {
         for (int layer = 0; layer < attention.layers(); layer++) {
             for (int head = 0; head < attention.kvHeads(); head++) {
                 int last = attention.length(layer, head) - 1;
-                if (last < 0 || attention.position(layer, head, last) != position) {
+                // Appended in position order, one entry per position: the entry is as far from the end.
+                int entry = last < 0 ? -1 : last - (attention.position(layer, head, last) - position);
+                if (entry < 0 || attention.position(layer, head, entry) != position) {
                     throw new IllegalStateException("the attention cache of layer " + layer + " head " + head
-                            + " does not end with position " + position);
+                            + " does not hold position " + position + " among its newest entries");
                 }
-                attention.readKey(layer, head, last, key, 0);
-                attention.readValue(layer, head, last, value, 0);
+                attention.readKey(layer, head, entry, key, 0);
+                attention.readValue(layer, head, entry, value, 0);
                 store.appendEntry(layer, head, position, key, value, 0);
             }
         }

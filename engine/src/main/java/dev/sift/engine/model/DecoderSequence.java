@@ -16,6 +16,34 @@ public interface DecoderSequence extends AutoCloseable {
      */
     float[] forward(int token, int position);
 
+    /**
+     * Runs {@code tokens[from .. to)} through the network at positions {@code position ..}, appending
+     * their keys and values to the cache in position order (and recording their queries, if asked
+     * to), as that many calls of {@link #forward(int, int)} would. A backend may evaluate them
+     * together, in batches of up to {@link #batchSize()}; the default evaluates one at a time.
+     *
+     * @return the next-token logits after the last of the tokens; the array is reused by the next call
+     * @throws IllegalArgumentException if the range is empty or outside {@code tokens}
+     */
+    default float[] forward(int[] tokens, int from, int to, int position) {
+        if (from < 0 || to > tokens.length || from >= to) {
+            throw new IllegalArgumentException("no tokens to evaluate in [" + from + ", " + to + ") of " + tokens.length);
+        }
+        float[] logits = null;
+        for (int i = from; i < to; i++) {
+            logits = forward(tokens[i], position + i - from);
+        }
+        return logits;
+    }
+
+    /**
+     * The most tokens {@link #forward(int[], int, int, int)} evaluates in one pass: a caller that
+     * checks for cancellation between passes hands over this many at a time.
+     */
+    default int batchSize() {
+        return 1;
+    }
+
     /** The cache of this sequence. */
     KvCache kvCache();
 

@@ -6,8 +6,6 @@ import dev.sift.engine.kv.KvCache;
 import dev.sift.engine.kv.QueryWindow;
 import dev.sift.engine.tensor.Tensor;
 
-import java.util.Arrays;
-
 /**
  * A Llama-family decoder: token embedding, {@code layers} blocks of RMSNorm, grouped-query attention
  * with RoPE and a SwiGLU feed-forward network, final RMSNorm and the output projection (tied to the
@@ -22,6 +20,13 @@ import java.util.Arrays;
  * and its {@link KvCache}.
  */
 public final class LlamaModel implements Decoder {
+
+    /**
+     * The most prompt tokens evaluated in one pass. A batch's activations take
+     * {@code BATCH × (3 dim + 2 q dim + 2 kv dim + 2 ffn dim)} floats (8 MB for a 1B model), and the
+     * slice of a batch's activations that the batched matmul keeps hot fits a level-2 cache.
+     */
+    static final int BATCH = 64;
 
     private final ModelConfig config;
     private final CpuKernels kernels;
@@ -53,8 +58,27 @@ public final class LlamaModel implements Decoder {
         return new DecoderSequence() {
             @Override
             public float[] forward(int token, int position) {
-                LlamaModel.this.forward(state, cache, token, position);
+                state.token[0] = token;
+                LlamaModel.this.forward(state, cache, state.token, 0, 1, position, false);
                 return state.logits;
+            }
+
+            @Override
+            public float[] forward(int[] tokens, int from, int to, int position) {
+                if (from < 0 || to > tokens.length || from >= to) {
+                    throw new IllegalArgumentException("no tokens to evaluate in [" + from + ", " + to + ") of "
+                            + tokens.length);
+                }
+                for (int start = from; start < to; start += BATCH) {
+                    int count = Math.min(BATCH, to - start);
+                    LlamaModel.this.forward(state, cache, tokens, start, count, position + start - from, true);
+                }
+                return state.logits;
+            }
+
+            @Override
+            public int batchSize() {
+                return BATCH;
             }
 
             @Override
@@ -88,127 +112,201 @@ public final class LlamaModel implements Decoder {
     }
 
     /**
-     * Runs one token through the network at {@code position}, appending its keys and values to
-     * {@code cache}, and leaves the next-token logits in {@link State#logits}.
+     * Runs {@code tokens[from .. from+count)} through the network at positions {@code position ..},
+     * appending their keys and values to {@code cache} in position order, and leaves the logits after
+     * the last of them in {@link State#logits}. Every weight matrix is multiplied with the whole batch
+     * at once (a matrix-vector product for one token), so a prompt reads the weights once per batch
+     * rather than once per token; only the last token's logits are computed, which is all a prompt needs.
+     *
+     * <p>Prompt tokens ({@code prompt}) always go through the batched product, even one alone, and
+     * a decoded token through the matrix-vector kernels: the batched product gives every token the
+     * same sums whatever batch it is in, so a prompt fed in any chunks leaves the same cache.
      */
-    private void forward(State s, KvCache cache, int token, int position) {
+    private void forward(State s, KvCache cache, int[] tokens, int from, int count, int position, boolean prompt) {
         ModelConfig c = config;
         int dim = c.dim();
-        tokenEmbedding.dequantize((long) token * dim, s.x, 0, dim);
+        int qDim = c.heads() * c.headDim();
+        int kvDim = c.kvHeads() * c.headDim();
+        Activations a = s.activations(count);
+        for (int t = 0; t < count; t++) {
+            tokenEmbedding.dequantize((long) tokens[from + t] * dim, a.x, t * dim, dim);
+            ropeAngles(a, t, position + t);
+        }
 
         for (int l = 0; l < c.layers(); l++) {
             LlamaWeights.Layer layer = layers[l];
 
             // Attention block.
-            CpuKernels.rmsNorm(s.xb, s.x, layer.attentionNorm(), dim, c.rmsEpsilon());
-            kernels.matmul(s.q, layer.wq(), s.xb, c.heads() * c.headDim(), dim);
-            kernels.matmul(s.k, layer.wk(), s.xb, c.kvHeads() * c.headDim(), dim);
-            kernels.matmul(s.v, layer.wv(), s.xb, c.kvHeads() * c.headDim(), dim);
-            addBias(s.q, layer.qBias());
-            addBias(s.k, layer.kBias());
-            addBias(s.v, layer.vBias());
-            normalizeHeads(s.q, c.heads(), layer.qNorm());
-            normalizeHeads(s.k, c.kvHeads(), layer.kNorm());
-            rope(s.q, c.heads(), position);
-            rope(s.k, c.kvHeads(), position);
-            if (s.queries != null) {
-                s.queries.record(l, position, s.q);
+            for (int t = 0; t < count; t++) {
+                CpuKernels.rmsNorm(a.xb, t * dim, a.x, t * dim, layer.attentionNorm(), dim, c.rmsEpsilon());
             }
-            cache.append(l, position, s.k, s.v);
-            attention(s, cache, l);
-            kernels.matmul(s.xb2, layer.wo(), s.attentionOut, dim, c.heads() * c.headDim());
-            CpuKernels.add(s.x, s.xb2, dim);
+            matmul(a.q, layer.wq(), a.xb, qDim, dim, count, prompt);
+            matmul(a.k, layer.wk(), a.xb, kvDim, dim, count, prompt);
+            matmul(a.v, layer.wv(), a.xb, kvDim, dim, count, prompt);
+            for (int t = 0; t < count; t++) {
+                addBias(a.q, t * qDim, layer.qBias());
+                addBias(a.k, t * kvDim, layer.kBias());
+                addBias(a.v, t * kvDim, layer.vBias());
+                normalizeHeads(a.q, t * qDim, c.heads(), layer.qNorm());
+                normalizeHeads(a.k, t * kvDim, c.kvHeads(), layer.kNorm());
+                rope(a.q, t * qDim, c.heads(), a, t);
+                rope(a.k, t * kvDim, c.kvHeads(), a, t);
+                if (s.queries != null) {
+                    s.queries.record(l, position + t, a.q, t * qDim);
+                }
+                // The cache takes one token's keys and values from the start of an array.
+                System.arraycopy(a.k, t * kvDim, s.key, 0, kvDim);
+                System.arraycopy(a.v, t * kvDim, s.value, 0, kvDim);
+                cache.append(l, position + t, s.key, s.value);
+            }
+            attention(a, cache, l, count);
+            matmul(a.xb2, layer.wo(), a.attentionOut, dim, qDim, count, prompt);
+            CpuKernels.add(a.x, a.xb2, count * dim);
 
             // Feed-forward block.
-            CpuKernels.rmsNorm(s.xb, s.x, layer.ffnNorm(), dim, c.rmsEpsilon());
-            kernels.matmul(s.hb, layer.gate(), s.xb, c.ffnDim(), dim);
-            kernels.matmul(s.hb2, layer.up(), s.xb, c.ffnDim(), dim);
-            CpuKernels.swiglu(s.hb, s.hb2, c.ffnDim());
-            kernels.matmul(s.xb2, layer.down(), s.hb, dim, c.ffnDim());
-            CpuKernels.add(s.x, s.xb2, dim);
+            for (int t = 0; t < count; t++) {
+                CpuKernels.rmsNorm(a.xb, t * dim, a.x, t * dim, layer.ffnNorm(), dim, c.rmsEpsilon());
+            }
+            matmul(a.hb, layer.gate(), a.xb, c.ffnDim(), dim, count, prompt);
+            matmul(a.hb2, layer.up(), a.xb, c.ffnDim(), dim, count, prompt);
+            CpuKernels.swiglu(a.hb, a.hb2, count * c.ffnDim());
+            matmul(a.xb2, layer.down(), a.hb, dim, c.ffnDim(), count, prompt);
+            CpuKernels.add(a.x, a.xb2, count * dim);
         }
 
-        CpuKernels.rmsNorm(s.x, s.x, outputNorm, dim, c.rmsEpsilon());
-        kernels.matmul(s.logits, output, s.x, c.vocabularySize(), dim);
+        int last = (count - 1) * dim;
+        CpuKernels.rmsNorm(a.x, last, a.x, last, outputNorm, dim, c.rmsEpsilon());
+        System.arraycopy(a.x, last, a.xb, 0, dim);
+        kernels.matmul(s.logits, output, a.xb, c.vocabularySize(), dim);
     }
 
-    private static void addBias(float[] x, Tensor bias) {
+    /** {@code W · x} for {@code count} tokens, by the kernel {@link #forward} explains. */
+    private void matmul(float[] out, Tensor weights, float[] x, int rows, int cols, int count, boolean prompt) {
+        if (prompt) {
+            kernels.matmul(out, weights, x, rows, cols, count);
+        } else {
+            kernels.matmul(out, weights, x, rows, cols);
+        }
+    }
+
+    private static void addBias(float[] x, int offset, Tensor bias) {
         if (bias != null) {
-            for (int i = 0; i < x.length; i++) {
-                x[i] += bias.get(i);
+            for (int i = 0; i < bias.size(); i++) {
+                x[offset + i] += bias.get(i);
             }
         }
     }
 
     /** Qwen3's per-head RMSNorm of queries and keys (no-op when the model has none). */
-    private void normalizeHeads(float[] vectors, int heads, Tensor norm) {
+    private void normalizeHeads(float[] vectors, int offset, int heads, Tensor norm) {
         if (norm == null) {
             return;
         }
         int headDim = config.headDim();
-        float[] head = new float[headDim];
         for (int h = 0; h < heads; h++) {
-            System.arraycopy(vectors, h * headDim, head, 0, headDim);
-            CpuKernels.rmsNorm(head, head, norm, headDim, config.rmsEpsilon());
-            System.arraycopy(head, 0, vectors, h * headDim, headDim);
+            int at = offset + h * headDim;
+            CpuKernels.rmsNorm(vectors, at, vectors, at, norm, headDim, config.rmsEpsilon());
+        }
+    }
+
+    /** The cosine and sine of {@code position * frequency(i)} for every rotated pair, for batch token {@code t}. */
+    private void ropeAngles(Activations a, int t, int position) {
+        int half = ropeFrequencies.length;
+        double scaledPosition = (double) position * config.ropeScale();
+        for (int i = 0; i < half; i++) {
+            double angle = scaledPosition * ropeFrequencies[i];
+            a.cos[t * half + i] = (float) Math.cos(angle);
+            a.sin[t * half + i] = (float) Math.sin(angle);
         }
     }
 
     /**
-     * Rotates pair {@code i} of each head by {@code position * frequency(i)}; the pair is
-     * {@code (2i, 2i+1)} in the interleaved layout and {@code (i, i + ropeDim/2)} in NeoX's.
+     * Rotates pair {@code i} of each head of batch token {@code t} by its angle (see {@link #ropeAngles});
+     * the pair is {@code (2i, 2i+1)} in the interleaved layout and {@code (i, i + ropeDim/2)} in NeoX's.
      */
-    private void rope(float[] vectors, int heads, int position) {
+    private void rope(float[] vectors, int offset, int heads, Activations a, int t) {
         int headDim = config.headDim();
         int half = ropeFrequencies.length;
         boolean neox = config.ropeLayout() == RopeLayout.NEOX;
-        double scaledPosition = (double) position * config.ropeScale();
         for (int i = 0; i < half; i++) {
-            double angle = scaledPosition * ropeFrequencies[i];
-            float cos = (float) Math.cos(angle);
-            float sin = (float) Math.sin(angle);
+            float cos = a.cos[t * half + i];
+            float sin = a.sin[t * half + i];
             for (int h = 0; h < heads; h++) {
-                int j = h * headDim + (neox ? i : 2 * i);
+                int j = offset + h * headDim + (neox ? i : 2 * i);
                 int k = neox ? j + half : j + 1;
-                float a = vectors[j];
-                float b = vectors[k];
-                vectors[j] = a * cos - b * sin;
-                vectors[k] = a * sin + b * cos;
+                float x = vectors[j];
+                float y = vectors[k];
+                vectors[j] = x * cos - y * sin;
+                vectors[k] = x * sin + y * cos;
             }
         }
     }
 
     /**
-     * Scaled dot-product attention of every query head over the entries its KV head keeps. Query
-     * head {@code h} reads KV head {@code h / groupSize}.
+     * Causal scaled dot-product attention of the batch's queries over the cache, which already holds
+     * the batch's own keys and values as its last {@code count} entries of every KV head: token
+     * {@code t} sees every entry before the batch and the batch's first {@code t + 1}. Per query
+     * head, the scores of all the batch's tokens are one matrix product with the head's keys, row by
+     * row; query head {@code h} reads KV head {@code h / groupSize}.
      */
-    private void attention(State s, KvCache cache, int layer) {
+    private void attention(Activations a, KvCache cache, int layer, int count) {
         int headDim = config.headDim();
+        int heads = config.heads();
         int groupSize = config.groupSize();
         float scale = (float) (1.0 / Math.sqrt(headDim));
         int longest = 0;
         for (int g = 0; g < config.kvHeads(); g++) {
             longest = Math.max(longest, cache.length(layer, g));
         }
-        s.ensureAttentionCapacity(longest);
-        kernels.parallelFor(config.heads(), h -> {
+        a.ensureScoresCapacity(longest);
+        kernels.parallelFor(heads, h -> {
             int kvHead = h / groupSize;
-            int n = cache.length(layer, kvHead);
-            float[] scores = s.scores[h];
-            int queryOffset = h * headDim;
-            for (int t = 0; t < n; t++) {
-                scores[t] = cache.keyDot(layer, kvHead, t, s.q, queryOffset) * scale;
-            }
-            CpuKernels.softmax(scores, n);
-            Arrays.fill(s.attentionOut, queryOffset, queryOffset + headDim, 0f);
-            for (int t = 0; t < n; t++) {
-                cache.addWeightedValue(layer, kvHead, t, scores[t], s.attentionOut, queryOffset);
+            int before = cache.length(layer, kvHead) - count;
+            float[] scores = a.scores[h];
+            for (int t = 0; t < count; t++) {
+                int n = before + t + 1;
+                int at = (t * heads + h) * headDim;
+                cache.keyDots(layer, kvHead, n, a.q, at, scores);
+                CpuKernels.scale(scores, n, scale);
+                CpuKernels.softmax(scores, n);
+                cache.weightedValues(layer, kvHead, n, scores, a.attentionOut, at);
             }
         });
     }
 
-    /** Activations of one sequence; reused from token to token. */
+    /** What a sequence keeps from call to call. */
     private static final class State {
+        /** The token of a one-token {@link #forward}. */
+        final int[] token = new int[1];
+        /** One token's keys and values, as the cache takes them. */
+        final float[] key;
+        final float[] value;
+        /** Next-token logits after {@link #forward}. */
+        final float[] logits;
+        /** The queries kept for KV-cache compression; {@code null} until the sequence is asked to record them. */
+        QueryWindow queries;
+        private final ModelConfig config;
+        private Activations activations;
+
+        private State(ModelConfig c) {
+            config = c;
+            key = new float[c.kvHeads() * c.headDim()];
+            value = new float[c.kvHeads() * c.headDim()];
+            logits = new float[c.vocabularySize()];
+        }
+
+        /** Activations for at least {@code count} tokens: one token's until a prompt batch needs more. */
+        Activations activations(int count) {
+            if (activations == null || activations.capacity < count) {
+                activations = new Activations(config, count == 1 ? 1 : BATCH);
+            }
+            return activations;
+        }
+    }
+
+    /** The activations of up to {@code capacity} tokens, token after token in each array. */
+    private static final class Activations {
+        final int capacity;
         final float[] x;
         final float[] xb;
         final float[] xb2;
@@ -218,27 +316,29 @@ public final class LlamaModel implements Decoder {
         final float[] attentionOut;
         final float[] hb;
         final float[] hb2;
+        /** RoPE's cosine and sine per token and rotated pair. */
+        final float[] cos;
+        final float[] sin;
+        /** Attention scores per query head, long enough for the longest KV head. */
         final float[][] scores;
-        /** Next-token logits after {@link #forward}. */
-        final float[] logits;
-        /** The queries kept for KV-cache compression; {@code null} until the sequence is asked to record them. */
-        QueryWindow queries;
 
-        private State(ModelConfig c) {
-            x = new float[c.dim()];
-            xb = new float[c.dim()];
-            xb2 = new float[c.dim()];
-            q = new float[c.heads() * c.headDim()];
-            k = new float[c.kvHeads() * c.headDim()];
-            v = new float[c.kvHeads() * c.headDim()];
-            attentionOut = new float[c.heads() * c.headDim()];
-            hb = new float[c.ffnDim()];
-            hb2 = new float[c.ffnDim()];
+        private Activations(ModelConfig c, int capacity) {
+            this.capacity = capacity;
+            x = new float[capacity * c.dim()];
+            xb = new float[capacity * c.dim()];
+            xb2 = new float[capacity * c.dim()];
+            q = new float[capacity * c.heads() * c.headDim()];
+            k = new float[capacity * c.kvHeads() * c.headDim()];
+            v = new float[capacity * c.kvHeads() * c.headDim()];
+            attentionOut = new float[capacity * c.heads() * c.headDim()];
+            hb = new float[capacity * c.ffnDim()];
+            hb2 = new float[capacity * c.ffnDim()];
+            cos = new float[capacity * c.ropeDim() / 2];
+            sin = new float[capacity * c.ropeDim() / 2];
             scores = new float[c.heads()][0];
-            logits = new float[c.vocabularySize()];
         }
 
-        private void ensureAttentionCapacity(int entries) {
+        private void ensureScoresCapacity(int entries) {
             for (int h = 0; h < scores.length; h++) {
                 if (scores[h].length < entries) {
                     scores[h] = new float[Math.max(entries, scores[h].length * 2)];

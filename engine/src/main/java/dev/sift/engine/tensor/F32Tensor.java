@@ -2,7 +2,6 @@ package dev.sift.engine.tensor;
 
 import dev.sift.engine.gguf.TensorType;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -42,7 +41,7 @@ public final class F32Tensor extends Tensor {
             FloatVector w = FloatVector.fromMemorySegment(SPECIES, data, base + (long) i * Float.BYTES, ByteOrder.LITTLE_ENDIAN);
             sum = w.fma(FloatVector.fromArray(SPECIES, x, xOffset + i), sum);
         }
-        float result = sum.reduceLanes(VectorOperators.ADD);
+        float result = VectorMath.sum(sum);
         for (; i < n; i++) {
             result += data.get(F32, base + (long) i * Float.BYTES) * x[xOffset + i];
         }

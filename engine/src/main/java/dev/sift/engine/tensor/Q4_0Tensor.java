@@ -46,8 +46,31 @@ public final class Q4_0Tensor extends Tensor {
         return scale(block) * (nibble - 8);
     }
 
+    /**
+     * Per block, {@link Simd#LANES} packed bytes at a time give as many low nibbles (elements
+     * {@code j..}) and high nibbles (elements {@code j + 16..}), widened to floats and scaled in
+     * vector lanes.
+     */
     @Override
     public void dequantize(long from, float[] out, int outOffset, int n) {
+        if (!Simd.BYTE_KERNELS || Simd.LANES > 16) {
+            dequantizeScalar(from, out, outOffset, n);
+            return;
+        }
+        long base = from / BLOCK * BLOCK_BYTES;
+        for (int o = outOffset, end = outOffset + n; o < end; o += BLOCK, base += BLOCK_BYTES) {
+            FloatVector d = FloatVector.broadcast(Simd.F, Float.float16ToFloat(data.get(F16, base)));
+            for (int j = 0; j < 16; j += Simd.LANES) {
+                ByteVector bits = ByteVector.fromMemorySegment(Simd.B, data, base + 2 + j, ByteOrder.LITTLE_ENDIAN);
+                ((FloatVector) bits.and((byte) 0xF).sub((byte) 8).castShape(Simd.F, 0)).mul(d).intoArray(out, o + j);
+                ((FloatVector) bits.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF).sub((byte) 8).castShape(Simd.F, 0))
+                        .mul(d).intoArray(out, o + 16 + j);
+            }
+        }
+    }
+
+    /** The scalar reference of {@link #dequantize}. */
+    void dequantizeScalar(long from, float[] out, int outOffset, int n) {
         for (int b = 0; b < n / BLOCK; b++) {
             long block = from / BLOCK + b;
             float d = scale(block);
@@ -63,30 +86,45 @@ public final class Q4_0Tensor extends Tensor {
     /**
      * Per block, {@code d * sum((nibble - 8) * x)}: {@link Simd#LANES} packed bytes at a time give
      * as many low nibbles (elements {@code j..}) and high nibbles (elements {@code j + 16..}),
-     * widened to floats in vector lanes.
+     * widened to floats in vector lanes. Even and odd blocks add into separate sums, so that each
+     * multiply-add waits for the one two blocks back rather than the previous one.
      */
     @Override
     public float dot(long from, float[] x, int xOffset, int n) {
         if (!Simd.BYTE_KERNELS || Simd.LANES > 16) {
             return dotScalar(from, x, xOffset, n);
         }
-        FloatVector acc = FloatVector.zero(Simd.F);
+        FloatVector even = FloatVector.zero(Simd.F);
+        FloatVector odd = FloatVector.zero(Simd.F);
         long base = from / BLOCK * BLOCK_BYTES;
-        int blocks = n / BLOCK;
-        for (int b = 0; b < blocks; b++, base += BLOCK_BYTES) {
-            int xi = xOffset + b * BLOCK;
-            FloatVector blockSum = FloatVector.zero(Simd.F);
-            for (int j = 0; j < 16; j += Simd.LANES) {
-                ByteVector bits = ByteVector.fromMemorySegment(Simd.B, data, base + 2 + j, ByteOrder.LITTLE_ENDIAN);
-                FloatVector low = (FloatVector) bits.and((byte) 0xF).sub((byte) 8).castShape(Simd.F, 0);
-                FloatVector high = (FloatVector) bits.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF).sub((byte) 8)
-                        .castShape(Simd.F, 0);
-                blockSum = low.fma(FloatVector.fromArray(Simd.F, x, xi + j), blockSum);
-                blockSum = high.fma(FloatVector.fromArray(Simd.F, x, xi + 16 + j), blockSum);
-            }
-            acc = blockSum.fma(FloatVector.broadcast(Simd.F, Float.float16ToFloat(data.get(F16, base))), acc);
+        int end = xOffset + n;
+        int xi = xOffset;
+        for (; xi + 2 * BLOCK <= end; xi += 2 * BLOCK, base += 2 * BLOCK_BYTES) {
+            even = blockSum(base, x, xi).fma(blockScale(base), even);
+            odd = blockSum(base + BLOCK_BYTES, x, xi + BLOCK).fma(blockScale(base + BLOCK_BYTES), odd);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        if (xi < end) {
+            even = blockSum(base, x, xi).fma(blockScale(base), even);
+        }
+        return VectorMath.sum(even.add(odd));
+    }
+
+    /** {@code sum((nibble - 8) * x)} over the block at byte {@code base}, in vector lanes. */
+    private FloatVector blockSum(long base, float[] x, int xi) {
+        FloatVector sum = FloatVector.zero(Simd.F);
+        for (int j = 0; j < 16; j += Simd.LANES) {
+            ByteVector bits = ByteVector.fromMemorySegment(Simd.B, data, base + 2 + j, ByteOrder.LITTLE_ENDIAN);
+            FloatVector low = (FloatVector) bits.and((byte) 0xF).sub((byte) 8).castShape(Simd.F, 0);
+            FloatVector high = (FloatVector) bits.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF).sub((byte) 8)
+                    .castShape(Simd.F, 0);
+            sum = low.fma(FloatVector.fromArray(Simd.F, x, xi + j), sum);
+            sum = high.fma(FloatVector.fromArray(Simd.F, x, xi + 16 + j), sum);
+        }
+        return sum;
+    }
+
+    private FloatVector blockScale(long base) {
+        return FloatVector.broadcast(Simd.F, Float.float16ToFloat(data.get(F16, base)));
     }
 
     /** The scalar reference of {@link #dot}, one byte at a time. */

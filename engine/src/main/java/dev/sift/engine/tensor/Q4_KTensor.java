@@ -37,6 +37,11 @@ public final class Q4_KTensor extends Tensor {
         return blocks.dot(from, x, xOffset, n);
     }
 
+    /** The scalar reference of {@link #dequantize}. */
+    void dequantizeScalar(long from, float[] out, int outOffset, int n) {
+        blocks.dequantizeScalar(from, out, outOffset, n);
+    }
+
     /** The scalar reference of {@link #dot}. */
     float dotScalar(long from, float[] x, int xOffset, int n) {
         return blocks.dotScalar(from, x, xOffset, n);

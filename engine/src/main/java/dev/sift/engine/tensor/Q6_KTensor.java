@@ -75,8 +75,48 @@ public final class Q6_KTensor extends Tensor {
         return scale(base) * subScale(base, i / 16) * q;
     }
 
+    /**
+     * {@link Simd#LANES} bytes of {@code ql} and {@code qh} at a time give as many 6-bit quants of
+     * each quarter of a half, widened to float lanes and scaled per sub-block, as in {@link #dot}.
+     */
     @Override
     public void dequantize(long from, float[] out, int outOffset, int n) {
+        if (!Simd.BYTE_KERNELS || Simd.LANES > 16) {
+            dequantizeScalar(from, out, outOffset, n);
+            return;
+        }
+        for (int b = 0; b < n / BLOCK; b++) {
+            long base = (from / BLOCK + b) * BLOCK_BYTES;
+            float d = scale(base);
+            int o = outOffset + b * BLOCK;
+            dequantizeHalf(base, 0, d, data.get(SCALES, base + SCALES_OFFSET), out, o);
+            dequantizeHalf(base, 1, d, data.get(SCALES, base + SCALES_OFFSET + 8), out, o + 128);
+        }
+    }
+
+    /** One half of the block at {@code base} into {@code out[o .. o+128)}, in its own method as {@link #halfDot} is. */
+    private void dequantizeHalf(long base, int half, float d, long scales, float[] out, int o) {
+        long ql = base + 64 * half;
+        long qhAt = base + QH_OFFSET + 32 * half;
+        for (int l = 0; l < 32; l += Simd.LANES) {
+            int s = l / 16;
+            ByteVector ql0 = ByteVector.fromMemorySegment(Simd.B, data, ql + l, ByteOrder.LITTLE_ENDIAN);
+            ByteVector ql1 = ByteVector.fromMemorySegment(Simd.B, data, ql + 32 + l, ByteOrder.LITTLE_ENDIAN);
+            ByteVector qh = ByteVector.fromMemorySegment(Simd.B, data, qhAt + l, ByteOrder.LITTLE_ENDIAN);
+            ByteVector q0 = ql0.and((byte) 0xF).or(qh.and((byte) 3).lanewise(VectorOperators.LSHL, 4));
+            ByteVector q1 = ql1.and((byte) 0xF).or(qh.and((byte) 0xC).lanewise(VectorOperators.LSHL, 2));
+            ByteVector q2 = ql0.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF).or(qh.and((byte) 0x30));
+            ByteVector q3 = ql1.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF)
+                    .or(qh.lanewise(VectorOperators.LSHR, 2).and((byte) 0x30));
+            weights(q0, d * (byte) (scales >>> (8 * s + 0))).intoArray(out, o + l);
+            weights(q1, d * (byte) (scales >>> (8 * s + 16))).intoArray(out, o + 32 + l);
+            weights(q2, d * (byte) (scales >>> (8 * s + 32))).intoArray(out, o + 64 + l);
+            weights(q3, d * (byte) (scales >>> (8 * s + 48))).intoArray(out, o + 96 + l);
+        }
+    }
+
+    /** The scalar reference of {@link #dequantize}. */
+    void dequantizeScalar(long from, float[] out, int outOffset, int n) {
         for (int b = 0; b < n / BLOCK; b++) {
             long base = (from / BLOCK + b) * BLOCK_BYTES;
             float d = scale(base);
@@ -140,7 +180,7 @@ public final class Q6_KTensor extends Tensor {
             acc = weights(q2, d * (byte) (scales >>> (8 * s + 32))).fma(FloatVector.fromArray(Simd.F, x, xi + 64 + l), acc);
             acc = weights(q3, d * (byte) (scales >>> (8 * s + 48))).fma(FloatVector.fromArray(Simd.F, x, xi + 96 + l), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return VectorMath.sum(acc);
     }
 
     /** {@code (q - 32) * scale} in float lanes, for 6-bit quants {@code q} in byte lanes. */

@@ -4,7 +4,6 @@ import dev.sift.engine.gguf.TensorType;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -42,8 +41,25 @@ public final class Q8_0Tensor extends Tensor {
         return scale(block) * quant(block, (int) (index % BLOCK));
     }
 
+    /** Per block, the quants {@link Simd#LANES} at a time widened to floats and scaled in vector lanes. */
     @Override
     public void dequantize(long from, float[] out, int outOffset, int n) {
+        if (!Simd.BYTE_KERNELS) {
+            dequantizeScalar(from, out, outOffset, n);
+            return;
+        }
+        long base = from / BLOCK * BLOCK_BYTES;
+        for (int o = outOffset, end = outOffset + n; o < end; o += BLOCK, base += BLOCK_BYTES) {
+            FloatVector d = FloatVector.broadcast(Simd.F, Float.float16ToFloat(data.get(F16, base)));
+            for (int j = 0; j < BLOCK; j += Simd.LANES) {
+                ((FloatVector) ByteVector.fromMemorySegment(Simd.B, data, base + 2 + j, ByteOrder.LITTLE_ENDIAN)
+                        .castShape(Simd.F, 0)).mul(d).intoArray(out, o + j);
+            }
+        }
+    }
+
+    /** The scalar reference of {@link #dequantize}. */
+    void dequantizeScalar(long from, float[] out, int outOffset, int n) {
         for (int b = 0; b < n / BLOCK; b++) {
             long block = from / BLOCK + b;
             float d = scale(block);
@@ -55,27 +71,46 @@ public final class Q8_0Tensor extends Tensor {
 
     /**
      * Per block, {@code d * sum(q * x)}: the 32 quants are loaded {@link Simd#LANES} at a time as
-     * bytes, widened to floats and multiplied into the inputs in vector lanes.
+     * bytes, widened to floats and multiplied into the inputs in vector lanes. Even and odd blocks
+     * add into separate sums, so that each multiply-add waits for the one two blocks back rather
+     * than the previous one.
      */
     @Override
     public float dot(long from, float[] x, int xOffset, int n) {
         if (!Simd.BYTE_KERNELS) {
             return dotScalar(from, x, xOffset, n);
         }
-        FloatVector acc = FloatVector.zero(Simd.F);
+        FloatVector even = FloatVector.zero(Simd.F);
+        FloatVector odd = FloatVector.zero(Simd.F);
         long base = from / BLOCK * BLOCK_BYTES;
-        int blocks = n / BLOCK;
-        for (int b = 0; b < blocks; b++, base += BLOCK_BYTES) {
-            int xi = xOffset + b * BLOCK;
-            FloatVector blockSum = FloatVector.zero(Simd.F);
-            for (int j = 0; j < BLOCK; j += Simd.LANES) {
-                FloatVector q = (FloatVector) ByteVector.fromMemorySegment(Simd.B, data, base + 2 + j, ByteOrder.LITTLE_ENDIAN)
-                        .castShape(Simd.F, 0);
-                blockSum = q.fma(FloatVector.fromArray(Simd.F, x, xi + j), blockSum);
-            }
-            acc = blockSum.fma(FloatVector.broadcast(Simd.F, Float.float16ToFloat(data.get(F16, base))), acc);
+        int end = xOffset + n;
+        int xi = xOffset;
+        for (; xi + 2 * BLOCK <= end; xi += 2 * BLOCK, base += 2 * BLOCK_BYTES) {
+            even = blockSum(base, x, xi).fma(blockScale(base), even);
+            odd = blockSum(base + BLOCK_BYTES, x, xi + BLOCK).fma(blockScale(base + BLOCK_BYTES), odd);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        if (xi < end) {
+            even = blockSum(base, x, xi).fma(blockScale(base), even);
+        }
+        return VectorMath.sum(even.add(odd));
+    }
+
+    /** {@code sum(q * x)} over the block at byte {@code base}, in vector lanes. */
+    private FloatVector blockSum(long base, float[] x, int xi) {
+        FloatVector sum = quants(base + 2).mul(FloatVector.fromArray(Simd.F, x, xi));
+        for (int j = Simd.LANES; j < BLOCK; j += Simd.LANES) {
+            sum = quants(base + 2 + j).fma(FloatVector.fromArray(Simd.F, x, xi + j), sum);
+        }
+        return sum;
+    }
+
+    /** {@link Simd#LANES} quants from byte {@code at}, as floats. */
+    private FloatVector quants(long at) {
+        return (FloatVector) ByteVector.fromMemorySegment(Simd.B, data, at, ByteOrder.LITTLE_ENDIAN).castShape(Simd.F, 0);
+    }
+
+    private FloatVector blockScale(long base) {
+        return FloatVector.broadcast(Simd.F, Float.float16ToFloat(data.get(F16, base)));
     }
 
     /** The scalar reference of {@link #dot}, one byte at a time. */

@@ -122,7 +122,52 @@ final class ScaleMinBlocks {
         return half(base) * scale(base, sub) * q - half(base + 2) * min(base, sub);
     }
 
+    /**
+     * Per sub-block, {@link Simd#LANES} bytes of nibbles (and of fifth bits) at a time widened to
+     * float lanes and turned into {@code (d * sc) * q - dmin * m}, as in {@link #blockDot}.
+     */
     void dequantize(long from, float[] out, int outOffset, int n) {
+        if (!Simd.BYTE_KERNELS || Simd.LANES > SUB_BLOCK) {
+            dequantizeScalar(from, out, outOffset, n);
+            return;
+        }
+        for (int b = 0; b < n / BLOCK; b++) {
+            dequantizeBlock((from / BLOCK + b) * blockBytes, out, outOffset + b * BLOCK);
+        }
+    }
+
+    /** The block at {@code base} into {@code out[o .. o+256)}, in its own method as {@link #blockDot} is. */
+    private void dequantizeBlock(long base, float[] out, int o) {
+        float d = half(base);
+        float dmin = half(base + 2);
+        long low8 = data.get(LONG, base + SCALES_OFFSET);
+        int high4 = data.get(INT, base + SCALES_OFFSET + 8);
+        for (int c = 0; c < SUB_BLOCKS / 2; c++) {
+            int j = 2 * c;
+            float lowScale = d * packedScale(low8, high4, j);
+            float lowMin = dmin * packedMin(low8, high4, j);
+            float highScale = d * packedScale(low8, high4, j + 1);
+            float highMin = dmin * packedMin(low8, high4, j + 1);
+            int oc = o + 2 * SUB_BLOCK * c;
+            for (int l = 0; l < SUB_BLOCK; l += Simd.LANES) {
+                ByteVector bits = ByteVector.fromMemorySegment(Simd.B, data, base + qsOffset + SUB_BLOCK * c + l,
+                        ByteOrder.LITTLE_ENDIAN);
+                ByteVector low = bits.and((byte) 0xF);
+                ByteVector high = bits.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF);
+                if (qhOffset != NO_FIFTH_BITS) {
+                    ByteVector qh = ByteVector.fromMemorySegment(Simd.B, data, base + qhOffset + l, ByteOrder.LITTLE_ENDIAN)
+                            .lanewise(VectorOperators.LSHR, 2 * c);
+                    low = low.or(qh.and((byte) 1).lanewise(VectorOperators.LSHL, 4));
+                    high = high.or(qh.and((byte) 2).lanewise(VectorOperators.LSHL, 3));
+                }
+                ((FloatVector) low.castShape(Simd.F, 0)).mul(lowScale).sub(lowMin).intoArray(out, oc + l);
+                ((FloatVector) high.castShape(Simd.F, 0)).mul(highScale).sub(highMin).intoArray(out, oc + SUB_BLOCK + l);
+            }
+        }
+    }
+
+    /** The scalar reference of {@link #dequantize}. */
+    void dequantizeScalar(long from, float[] out, int outOffset, int n) {
         for (int b = 0; b < n / BLOCK; b++) {
             long base = (from / BLOCK + b) * blockBytes;
             float d = half(base);
@@ -197,7 +242,7 @@ final class ScaleMinBlocks {
                 acc = highWeight.fma(FloatVector.fromArray(Simd.F, x, xc + SUB_BLOCK + l), acc);
             }
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return VectorMath.sum(acc);
     }
 
     /** Byte {@code i} of the 12 scale bytes, given as bytes 0-7 and 8-11. */

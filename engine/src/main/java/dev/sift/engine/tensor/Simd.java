@@ -38,7 +38,7 @@ final class Simd {
         for (; i < upper; i += LANES) {
             acc = FloatVector.fromArray(F, w, i).fma(FloatVector.fromArray(F, x, xOffset + i), acc);
         }
-        float sum = acc.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+        float sum = VectorMath.sum(acc);
         for (; i < n; i++) {
             sum += w[i] * x[xOffset + i];
         }

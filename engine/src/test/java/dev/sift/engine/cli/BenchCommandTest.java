@@ -25,6 +25,17 @@ class BenchCommandTest {
     }
 
     @Test
+    void measuresTheReadBandwidth() {
+        CliRun run = CliRun.of("bench", "--measure-bandwidth", "--threads", "2", "--bandwidth-size", "64");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).containsPattern("read bandwidth: \\d+\\.\\d GB/s \\(2 threads streaming 64 MiB, median of 5\\)");
+        double gigabytesPerSecond = Double.parseDouble(run.out().replaceAll("(?s).*read bandwidth: ([0-9.]+) GB/s.*", "$1"));
+        assertThat(gigabytesPerSecond).isBetween(0.1, 10_000.0);
+        assertThat(CliRun.of("bench", "--measure-bandwidth", "--bandwidth-size", "0").err())
+                .contains("--bandwidth-size: the bandwidth probe needs at least one run over at least 1 MiB");
+    }
+
+    @Test
     void refusesUnknownShapesAndTypesAndAMissingModel(@TempDir Path dir) {
         assertThat(CliRun.of("bench", "--generate-model", dir.resolve("x.gguf").toString(), "--shape", "huge").err())
                 .contains("unknown shape 'huge'");

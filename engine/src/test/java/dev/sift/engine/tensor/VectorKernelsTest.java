@@ -59,6 +59,37 @@ class VectorKernelsTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(value = TensorType.class, names = {"Q8_0", "Q4_0", "Q4_K", "Q5_K", "Q6_K"})
+    void vectorDequantizeIsExactlyTheScalarOne(TensorType type) {
+        Random random = new Random(7 + type.ordinal());
+        float[] values = new float[3 * 256];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) random.nextGaussian() * (i % 89 == 0 ? 4f : 0.7f);
+        }
+        Tensor tensor = Tensor.of(type, MemorySegment.ofArray(Quantizer.quantize(type, values)), values.length);
+        // From the second super-block on, into an output at an odd offset.
+        int from = 256;
+        int n = values.length - from;
+        float[] vector = new float[n + 3];
+        float[] scalar = new float[n + 3];
+        tensor.dequantize(from, vector, 3, n);
+        scalarDequantize(tensor, from, scalar, 3, n);
+        assertThat(vector).containsExactly(scalar);
+        assertThat(vector[3]).isNotZero();
+    }
+
+    private static void scalarDequantize(Tensor tensor, long from, float[] out, int outOffset, int n) {
+        switch (tensor) {
+            case Q8_0Tensor t -> t.dequantizeScalar(from, out, outOffset, n);
+            case Q4_0Tensor t -> t.dequantizeScalar(from, out, outOffset, n);
+            case Q4_KTensor t -> t.dequantizeScalar(from, out, outOffset, n);
+            case Q5_KTensor t -> t.dequantizeScalar(from, out, outOffset, n);
+            case Q6_KTensor t -> t.dequantizeScalar(from, out, outOffset, n);
+            default -> throw new IllegalArgumentException("no scalar dequantize for " + tensor.type());
+        }
+    }
+
     /** The scalar kernel each vector kernel replaced. */
     static float scalarDot(Tensor tensor, long from, float[] x, int xOffset, int n) {
         return switch (tensor) {

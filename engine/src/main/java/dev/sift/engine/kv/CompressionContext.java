@@ -159,10 +159,9 @@ public final class CompressionContext {
         for (int r = firstRow; r < firstRow + rows; r++) {
             float[] q = queries.queries(layer, r);
             int queryPosition = queries.position(layer, r);
+            cache.keyDots(layer, kvHead, length, q, queryHead * headDim, logits);
             for (int i = 0; i < length; i++) {
-                logits[i] = cache.position(layer, kvHead, i) <= queryPosition
-                        ? cache.keyDot(layer, kvHead, i, q, queryHead * headDim) * scale
-                        : Float.NEGATIVE_INFINITY;
+                logits[i] = cache.position(layer, kvHead, i) <= queryPosition ? logits[i] * scale : Float.NEGATIVE_INFINITY;
             }
             CpuKernels.softmax(logits, length);
             for (int i = 0; i < sum.length; i++) {

@@ -117,16 +117,18 @@ public class SiftProperties {
             return path;
         }
 
+        /** A blank path is no path, so that a command line can clear the one a configuration file sets. */
         public void setPath(String path) {
-            this.path = path;
+            this.path = path == null || path.isBlank() ? null : path;
         }
 
         public String getUri() {
             return uri;
         }
 
+        /** A blank URI is no URI, as a blank path. */
         public void setUri(String uri) {
-            this.uri = uri;
+            this.uri = uri == null || uri.isBlank() ? null : uri;
         }
 
         public int getContextLength() {

@@ -48,6 +48,15 @@ class SiftEngineAutoConfigurationTest {
     }
 
     @Test
+    void aBlankPathOrUriCountsAsUnset() {
+        runner.withPropertyValues("sift.model.path=" + STORIES, "sift.model.uri=")
+                .run(context -> assertThat(context.getBean(SiftEngine.class).isLoaded()).isTrue());
+        runner.withPropertyValues("sift.model.path= ")
+                .run(context -> assertThat(analysis(context.getStartupFailure()).getDescription())
+                        .contains("'sift.model.path'").contains("no model is configured"));
+    }
+
+    @Test
     void lazyLoadingWaitsForFirstUse() {
         runner.withPropertyValues("sift.model.path=" + STORIES, "sift.model.load=lazy")
                 .run(context -> {

@@ -75,7 +75,7 @@ public final class LoadedModel implements AutoCloseable {
                         e.getMessage());
             }
         }
-        return new LlamaModel(weights, config, new CpuKernels(options.threads()));
+        return new LlamaModel(weights, config, new CpuKernels(options.threads()), options.kvPrecision());
     }
 
     /** Loads a GGUF model with default options. */

@@ -1,5 +1,7 @@
 package dev.sift.engine.bench;
 
+import dev.sift.engine.kv.KvPrecision;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sift.engine.gguf.GgufFile;
@@ -51,7 +53,7 @@ class ModelGeneratorTest {
         Path file = dir.resolve("tiny.gguf");
         ModelGenerator.write(file, ModelShape.TINY, TensorType.Q8_0, 1);
         List<String> progress = new ArrayList<>();
-        BenchResult result = Benchmark.run(file, new BenchOptions(8, 4, 2, 3, 1), progress::add);
+        BenchResult result = Benchmark.run(file, new BenchOptions(8, 4, 2, 3, 1, KvPrecision.F16), progress::add);
         assertThat(progress).hasSize(3);
         assertThat(result.prefillTokensPerS()).hasSize(3);
         assertThat(java.util.Arrays.stream(result.prefillTokensPerS()).min().orElseThrow()).isPositive();

@@ -63,7 +63,8 @@ final class BenchCommand implements Callable<Integer> {
     Path generate;
 
     @Option(names = "--shape", defaultValue = "llama-3.2-1b",
-            description = "Shape to generate: llama-3.2-1b, d1024 or tiny (default: ${DEFAULT-VALUE}).")
+            description = "Shape to generate: llama-3.2-1b, qwen2.5-0.5b, d1024, tiny or tiny-qwen2"
+                    + " (default: ${DEFAULT-VALUE}).")
     String shape;
 
     @Option(names = "--type", defaultValue = "q8_0",

@@ -34,7 +34,7 @@ public final class Benchmark {
         try (GgufFile file = GgufFile.open(model)) {
             ModelConfig config = ModelConfig.fromGguf(file);
             try (Decoder decoder = new LlamaModel(LlamaWeights.bind(file, config), config,
-                    new CpuKernels(options.threads()))) {
+                    new CpuKernels(options.threads()), options.kvPrecision())) {
                 return run(decoder, config, weightBytesPerToken(file), options, progress);
             }
         }

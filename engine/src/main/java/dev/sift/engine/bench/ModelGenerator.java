@@ -14,7 +14,7 @@ import java.util.SplittableRandom;
  * Writes random-weight Llama GGUF files in real shapes, for speed runs: the weights are noise, the
  * sizes and therefore the speed are real.
  *
- * <p>Matrices are stored in the chosen type, norms in F32 (all ones). To keep writing a 1B-parameter
+ * <p>Matrices are stored in the chosen type, norms in F32 (all ones), Qwen2's biases in F32. To keep writing a 1B-parameter
  * file fast, a pool of {@value #ROW_POOL} random rows is quantized once per row length and the
  * matrices are streamed from it (row {@code i} of the file is pool row {@code i mod }{@value #ROW_POOL},
  * a prime, so no two rows of a matrix line up the same way). The vocabulary is SentencePiece-style
@@ -59,7 +59,7 @@ public final class ModelGenerator {
             throw new IllegalArgumentException(type + " needs row lengths that are multiples of " + type.blockSize()
                     + "; shape " + shape.name() + " has dim " + shape.dim() + ", ffn " + shape.ffnDim());
         }
-        String arch = "llama";
+        String arch = shape.architecture();
         int qDim = shape.heads() * shape.headDim();
         int kvDim = shape.kvHeads() * shape.headDim();
         GgufWriter writer = new GgufWriter()
@@ -96,6 +96,11 @@ public final class ModelGenerator {
             writer.addTensor(p + "attn_q.weight", type, new long[] {shape.dim(), qDim}, rows.matrix(shape.dim(), qDim));
             writer.addTensor(p + "attn_k.weight", type, new long[] {shape.dim(), kvDim}, rows.matrix(shape.dim(), kvDim));
             writer.addTensor(p + "attn_v.weight", type, new long[] {shape.dim(), kvDim}, rows.matrix(shape.dim(), kvDim));
+            if (shape.qkvBiases()) {
+                writer.addTensor(p + "attn_q.bias", TensorType.F32, new long[] {qDim}, rows.bias(qDim));
+                writer.addTensor(p + "attn_k.bias", TensorType.F32, new long[] {kvDim}, rows.bias(kvDim));
+                writer.addTensor(p + "attn_v.bias", TensorType.F32, new long[] {kvDim}, rows.bias(kvDim));
+            }
             writer.addTensor(p + "attn_output.weight", type, new long[] {qDim, shape.dim()}, rows.matrix(qDim, shape.dim()));
             writer.addTensor(p + "ffn_norm.weight", TensorType.F32, new long[] {shape.dim()}, norm);
             writer.addTensor(p + "ffn_gate.weight", type, new long[] {shape.dim(), shape.ffnDim()},
@@ -166,6 +171,15 @@ public final class ModelGenerator {
                     out.write(pool[(int) (next++ % ROW_POOL)]);
                 }
             };
+        }
+
+        /** A float32 bias of small uniform noise. */
+        byte[] bias(int length) {
+            float[] values = new float[length];
+            for (int i = 0; i < length; i++) {
+                values[i] = (float) ((random.nextDouble() * 2 - 1) * 0.1);
+            }
+            return Quantizer.toF32(values);
         }
 
         /** Rows of uniform noise with the standard deviation of a 1/sqrt(cols) initialization. */

@@ -7,6 +7,7 @@ import dev.sift.engine.bench.ModelGenerator;
 import dev.sift.engine.bench.ModelShape;
 import dev.sift.engine.bench.ReadBandwidth;
 import dev.sift.engine.gguf.TensorType;
+import dev.sift.engine.kv.KvPrecision;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -62,12 +63,17 @@ final class BenchCommand implements Callable<Integer> {
     Path generate;
 
     @Option(names = "--shape", defaultValue = "llama-3.2-1b",
-            description = "Shape to generate: llama-3.2-1b, d1024 or tiny (default: ${DEFAULT-VALUE}).")
+            description = "Shape to generate: llama-3.2-1b, qwen2.5-0.5b, d1024, tiny or tiny-qwen2"
+                    + " (default: ${DEFAULT-VALUE}).")
     String shape;
 
     @Option(names = "--type", defaultValue = "q8_0",
             description = "Weight type to generate: f32, f16, q8_0, q4_0, q4_k, q6_k (default: ${DEFAULT-VALUE}).")
     String type;
+
+    @Option(names = "--kv-type", defaultValue = "f16",
+            description = "How the KV cache is stored: f16 or f32 (default: ${DEFAULT-VALUE}).")
+    String kvType;
 
     @Option(names = "--seed", defaultValue = "1", description = "Random seed (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -105,7 +111,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         BenchOptions options;
         try {
-            options = new BenchOptions(promptTokens, genTokens, threads, runs, seed);
+            options = new BenchOptions(promptTokens, genTokens, threads, runs, seed, KvPrecision.parse(kvType));
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -3,6 +3,7 @@ package dev.sift.engine.cli;
 import dev.sift.engine.backend.Backend;
 import dev.sift.engine.generation.LoadedModel;
 import dev.sift.engine.generation.ModelOptions;
+import dev.sift.engine.kv.KvPrecision;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -25,6 +26,10 @@ final class ModelMixin {
             description = "Where the math runs: auto, cpu or cuda (default: ${DEFAULT-VALUE}).")
     String backend;
 
+    @Option(names = "--kv-type", defaultValue = "f16",
+            description = "How the CPU backend stores the KV cache: f16 or f32 (default: ${DEFAULT-VALUE}).")
+    String kvType;
+
     LoadedModel load() throws IOException {
         Backend choice;
         try {
@@ -32,6 +37,7 @@ final class ModelMixin {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("unknown backend '" + backend + "' (choose auto, cpu or cuda)");
         }
-        return LoadedModel.load(model, new ModelOptions(threads, context).withBackend(choice));
+        return LoadedModel.load(model, new ModelOptions(threads, context).withBackend(choice)
+                .withKvPrecision(KvPrecision.parse(kvType)));
     }
 }

@@ -84,7 +84,7 @@ public final class LoadedModel implements AutoCloseable {
                 requireMemory(file.path(), file.size(), memoryForWeights);
             }
         }
-        return new LlamaModel(weights, config, new CpuKernels(options.threads()));
+        return new LlamaModel(weights, config, new CpuKernels(options.threads()), options.kvPrecision());
     }
 
     /** Loads a GGUF model with default options. */

@@ -7,9 +7,11 @@ import jdk.incubator.vector.VectorSpecies;
 import java.util.Arrays;
 
 /**
- * A {@link KvCache} in float32 Java arrays, one growable block per (layer, KV head), so memory is
- * taken as the sequence grows rather than for the whole context up front, and given back when
- * compression drops entries ({@link #retain} reallocates to exactly the kept entries).
+ * A {@link KvCache} in Java arrays, one growable block per (layer, KV head), so memory is taken as
+ * the sequence grows rather than for the whole context up front, and given back when compression
+ * drops entries ({@link #retain} reallocates to exactly the kept entries). Keys and values are
+ * stored in float32 or, at half the memory, in IEEE half precision ({@link KvPrecision}); attention
+ * always computes in float32.
  */
 public final class ArrayKvCache implements KvCache {
 
@@ -20,13 +22,19 @@ public final class ArrayKvCache implements KvCache {
     private final int kvHeads;
     private final int headDim;
     private final int capacity;
-    /** [layer][kvHead] -> entries * headDim floats. */
-    private final float[][][] keys;
-    private final float[][][] values;
+    private final KvPrecision precision;
+    /** [layer][kvHead]: the keys and the values of its entries. */
+    private final Rows[][] keys;
+    private final Rows[][] values;
     private final int[][][] positions;
     private final int[][] lengths;
 
+    /** A float32 cache. */
     public ArrayKvCache(int layers, int kvHeads, int headDim, int capacity) {
+        this(layers, kvHeads, headDim, capacity, KvPrecision.F32);
+    }
+
+    public ArrayKvCache(int layers, int kvHeads, int headDim, int capacity, KvPrecision precision) {
         if (layers <= 0 || kvHeads <= 0 || headDim <= 0 || capacity <= 0) {
             throw new IllegalArgumentException("cache dimensions must be positive: layers=" + layers
                     + " kvHeads=" + kvHeads + " headDim=" + headDim + " capacity=" + capacity);
@@ -35,10 +43,17 @@ public final class ArrayKvCache implements KvCache {
         this.kvHeads = kvHeads;
         this.headDim = headDim;
         this.capacity = capacity;
-        this.keys = new float[layers][kvHeads][0];
-        this.values = new float[layers][kvHeads][0];
+        this.precision = precision;
+        this.keys = new Rows[layers][kvHeads];
+        this.values = new Rows[layers][kvHeads];
         this.positions = new int[layers][kvHeads][0];
         this.lengths = new int[layers][kvHeads];
+        for (int l = 0; l < layers; l++) {
+            for (int h = 0; h < kvHeads; h++) {
+                keys[l][h] = Rows.empty(precision, headDim);
+                values[l][h] = Rows.empty(precision, headDim);
+            }
+        }
     }
 
     @Override
@@ -61,6 +76,11 @@ public final class ArrayKvCache implements KvCache {
         return capacity;
     }
 
+    /** How keys and values are stored. */
+    public KvPrecision precision() {
+        return precision;
+    }
+
     @Override
     public int length(int layer, int kvHead) {
         return lengths[layer][kvHead];
@@ -74,102 +94,83 @@ public final class ArrayKvCache implements KvCache {
     @Override
     public void append(int layer, int position, float[] newKeys, float[] newValues) {
         for (int h = 0; h < kvHeads; h++) {
-            int n = lengths[layer][h];
-            if (n == capacity) {
-                throw new IllegalStateException("KV cache full: layer " + layer + " head " + h + " holds " + capacity + " entries");
-            }
-            if (n == positions[layer][h].length) {
-                grow(layer, h, Math.min(capacity, Math.max(INITIAL_ENTRIES, n * 2)));
-            }
-            System.arraycopy(newKeys, h * headDim, keys[layer][h], n * headDim, headDim);
-            System.arraycopy(newValues, h * headDim, values[layer][h], n * headDim, headDim);
-            positions[layer][h][n] = position;
-            lengths[layer][h] = n + 1;
+            append(layer, h, position, newKeys, newValues, h * headDim);
         }
     }
 
+    /**
+     * Appends one entry to one (layer, KV head) only: its key and value at {@code offset} of the
+     * arrays. For caches whose KV heads hold different positions, such as the sentence method's store.
+     *
+     * @throws IllegalStateException if the head is full
+     */
+    public void append(int layer, int kvHead, int position, float[] key, float[] value, int offset) {
+        int n = lengths[layer][kvHead];
+        if (n == capacity) {
+            throw new IllegalStateException("KV cache full: layer " + layer + " head " + kvHead + " holds " + capacity + " entries");
+        }
+        if (n == positions[layer][kvHead].length) {
+            grow(layer, kvHead, Math.min(capacity, Math.max(INITIAL_ENTRIES, n * 2)));
+        }
+        keys[layer][kvHead].write(n, key, offset);
+        values[layer][kvHead].write(n, value, offset);
+        positions[layer][kvHead][n] = position;
+        lengths[layer][kvHead] = n + 1;
+    }
+
     private void grow(int layer, int head, int entries) {
-        keys[layer][head] = Arrays.copyOf(keys[layer][head], entries * headDim);
-        values[layer][head] = Arrays.copyOf(values[layer][head], entries * headDim);
+        keys[layer][head] = keys[layer][head].resized(entries);
+        values[layer][head] = values[layer][head].resized(entries);
         positions[layer][head] = Arrays.copyOf(positions[layer][head], entries);
     }
 
     @Override
     public float keyDot(int layer, int kvHead, int entry, float[] query, int queryOffset) {
-        float[] k = keys[layer][kvHead];
-        int base = entry * headDim;
-        float sum = 0f;
-        for (int i = 0; i < headDim; i++) {
-            sum += k[base + i] * query[queryOffset + i];
-        }
-        return sum;
+        return keys[layer][kvHead].dot(entry, query, queryOffset);
     }
 
     @Override
     public void addWeightedValue(int layer, int kvHead, int entry, float weight, float[] out, int outOffset) {
-        float[] v = values[layer][kvHead];
-        int base = entry * headDim;
-        for (int i = 0; i < headDim; i++) {
-            out[outOffset + i] += weight * v[base + i];
-        }
+        values[layer][kvHead].addWeighted(entry, weight, out, outOffset);
     }
 
-    /** Each entry's key against the query in vector lanes, summed once per entry. */
+    /** Each entry's key against the query in vector lanes. */
     @Override
     public void keyDots(int layer, int kvHead, int entries, float[] query, int queryOffset, float[] out) {
-        float[] k = keys[layer][kvHead];
-        int upper = F.loopBound(headDim);
+        Rows k = keys[layer][kvHead];
         for (int e = 0; e < entries; e++) {
-            int base = e * headDim;
-            FloatVector acc = FloatVector.zero(F);
-            int i = 0;
-            for (; i < upper; i += F.length()) {
-                acc = FloatVector.fromArray(F, k, base + i).fma(FloatVector.fromArray(F, query, queryOffset + i), acc);
-            }
-            float sum = VectorMath.sum(acc);
-            for (; i < headDim; i++) {
-                sum += k[base + i] * query[queryOffset + i];
-            }
-            out[e] = sum;
+            out[e] = k.dot(e, query, queryOffset);
         }
     }
 
-    /** One vector of the output at a time, accumulated over every entry in a register. */
+    /** The values added up one vector of the output at a time, in vector lanes. */
     @Override
     public void weightedValues(int layer, int kvHead, int entries, float[] weights, float[] out, int outOffset) {
-        float[] v = values[layer][kvHead];
-        int upper = F.loopBound(headDim);
-        int i = 0;
-        for (; i < upper; i += F.length()) {
-            FloatVector acc = FloatVector.zero(F);
-            for (int e = 0; e < entries; e++) {
-                acc = FloatVector.fromArray(F, v, e * headDim + i).fma(FloatVector.broadcast(F, weights[e]), acc);
-            }
-            acc.intoArray(out, outOffset + i);
-        }
-        for (; i < headDim; i++) {
-            float sum = 0f;
-            for (int e = 0; e < entries; e++) {
-                sum += weights[e] * v[e * headDim + i];
-            }
-            out[outOffset + i] = sum;
-        }
+        values[layer][kvHead].weightedSum(entries, weights, out, outOffset);
     }
 
     @Override
     public void readKey(int layer, int kvHead, int entry, float[] out, int outOffset) {
-        System.arraycopy(keys[layer][kvHead], entry * headDim, out, outOffset, headDim);
+        keys[layer][kvHead].read(entry, out, outOffset);
     }
 
     @Override
     public void readValue(int layer, int kvHead, int entry, float[] out, int outOffset) {
-        System.arraycopy(values[layer][kvHead], entry * headDim, out, outOffset, headDim);
+        values[layer][kvHead].read(entry, out, outOffset);
     }
 
     /** Copies the kept entries into arrays of exactly their size, so the dropped ones are freed. */
     @Override
     public void retain(int layer, int kvHead, int[] entries) {
-        restore(layer, kvHead, entries, new int[0], new float[0], new float[0]);
+        KvCache.checkRetained(entries, lengths[layer][kvHead]);
+        int[] p = new int[entries.length];
+        for (int i = 0; i < entries.length; i++) {
+            p[i] = positions[layer][kvHead][entries[i]];
+        }
+        keys[layer][kvHead] = keys[layer][kvHead].retained(entries);
+        values[layer][kvHead] = values[layer][kvHead].retained(entries);
+        positions[layer][kvHead] = p;
+        lengths[layer][kvHead] = entries.length;
     }
 
     /** Merges the kept and the restored entries by position into arrays of exactly their size. */
@@ -177,18 +178,21 @@ public final class ArrayKvCache implements KvCache {
     public void restore(int layer, int kvHead, int[] entries, int[] restored, float[] restoredKeys, float[] restoredValues) {
         int[] held = positions[layer][kvHead];
         int[] order = KvCache.restoreOrder(held, lengths[layer][kvHead], entries, restored);
-        float[] k = new float[order.length * headDim];
-        float[] v = new float[order.length * headDim];
+        Rows k = Rows.empty(precision, headDim).resized(order.length);
+        Rows v = Rows.empty(precision, headDim).resized(order.length);
         int[] p = new int[order.length];
+        float[] row = new float[headDim];
         for (int i = 0; i < order.length; i++) {
             int from = order[i];
             if (from >= 0) {
-                System.arraycopy(keys[layer][kvHead], from * headDim, k, i * headDim, headDim);
-                System.arraycopy(values[layer][kvHead], from * headDim, v, i * headDim, headDim);
+                keys[layer][kvHead].read(from, row, 0);
+                k.write(i, row, 0);
+                values[layer][kvHead].read(from, row, 0);
+                v.write(i, row, 0);
                 p[i] = held[from];
             } else {
-                System.arraycopy(restoredKeys, (-1 - from) * headDim, k, i * headDim, headDim);
-                System.arraycopy(restoredValues, (-1 - from) * headDim, v, i * headDim, headDim);
+                k.write(i, restoredKeys, (-1 - from) * headDim);
+                v.write(i, restoredValues, (-1 - from) * headDim);
                 p[i] = restored[-1 - from];
             }
         }
@@ -225,8 +229,8 @@ public final class ArrayKvCache implements KvCache {
         clear();
         for (int l = 0; l < layers; l++) {
             for (int h = 0; h < kvHeads; h++) {
-                keys[l][h] = new float[0];
-                values[l][h] = new float[0];
+                keys[l][h] = Rows.empty(precision, headDim);
+                values[l][h] = Rows.empty(precision, headDim);
                 positions[l][h] = new int[0];
             }
         }
@@ -243,15 +247,214 @@ public final class ArrayKvCache implements KvCache {
         return bytes;
     }
 
-    /** The float32 key and value arrays as allocated, filled or not. */
+    /** The key and value arrays as allocated, filled or not, at {@link #precision}'s element size. */
     @Override
     public long keyValueBytes() {
-        long floats = 0;
+        long entries = 0;
         for (int l = 0; l < layers; l++) {
             for (int h = 0; h < kvHeads; h++) {
-                floats += keys[l][h].length + values[l][h].length;
+                entries += keys[l][h].entries() + values[l][h].entries();
             }
         }
-        return floats * Float.BYTES;
+        return entries * headDim * precision.bytes();
+    }
+
+    /** The keys or the values of one (layer, KV head): entries of {@code headDim} elements, one after another. */
+    private sealed interface Rows permits FloatRows, HalfRows {
+
+        static Rows empty(KvPrecision precision, int headDim) {
+            return switch (precision) {
+                case F32 -> new FloatRows(new float[0], headDim);
+                case F16 -> new HalfRows(new short[0], headDim);
+            };
+        }
+
+        /** Entries there is room for. */
+        int entries();
+
+        /** A copy with room for {@code entries} entries, the first ones kept. */
+        Rows resized(int entries);
+
+        /** A copy holding exactly the given entries, in that order. */
+        Rows retained(int[] entries);
+
+        void write(int entry, float[] from, int offset);
+
+        void read(int entry, float[] to, int offset);
+
+        /** The entry times {@code query[queryOffset ..]}. */
+        float dot(int entry, float[] query, int queryOffset);
+
+        /** {@code out[offset ..] += weight * entry}. */
+        void addWeighted(int entry, float weight, float[] out, int offset);
+
+        /** {@code out[offset ..] = sum(weights[e] * entry e)} over the first {@code entries} entries. */
+        void weightedSum(int entries, float[] weights, float[] out, int offset);
+    }
+
+    private record FloatRows(float[] data, int headDim) implements Rows {
+
+        @Override
+        public int entries() {
+            return data.length / headDim;
+        }
+
+        @Override
+        public Rows resized(int entries) {
+            return new FloatRows(Arrays.copyOf(data, entries * headDim), headDim);
+        }
+
+        @Override
+        public Rows retained(int[] entries) {
+            float[] kept = new float[entries.length * headDim];
+            for (int i = 0; i < entries.length; i++) {
+                System.arraycopy(data, entries[i] * headDim, kept, i * headDim, headDim);
+            }
+            return new FloatRows(kept, headDim);
+        }
+
+        @Override
+        public void write(int entry, float[] from, int offset) {
+            System.arraycopy(from, offset, data, entry * headDim, headDim);
+        }
+
+        @Override
+        public void read(int entry, float[] to, int offset) {
+            System.arraycopy(data, entry * headDim, to, offset, headDim);
+        }
+
+        @Override
+        public float dot(int entry, float[] query, int queryOffset) {
+            return ArrayKvCache.dot(data, entry * headDim, query, queryOffset, headDim);
+        }
+
+        @Override
+        public void addWeighted(int entry, float weight, float[] out, int offset) {
+            int base = entry * headDim;
+            for (int i = 0; i < headDim; i++) {
+                out[offset + i] += weight * data[base + i];
+            }
+        }
+
+        /** One vector of the output at a time, accumulated over every entry in a register. */
+        @Override
+        public void weightedSum(int entries, float[] weights, float[] out, int offset) {
+            int upper = F.loopBound(headDim);
+            int i = 0;
+            for (; i < upper; i += F.length()) {
+                FloatVector acc = FloatVector.zero(F);
+                for (int e = 0; e < entries; e++) {
+                    acc = FloatVector.fromArray(F, data, e * headDim + i).fma(FloatVector.broadcast(F, weights[e]), acc);
+                }
+                acc.intoArray(out, offset + i);
+            }
+            for (; i < headDim; i++) {
+                float sum = 0f;
+                for (int e = 0; e < entries; e++) {
+                    sum += weights[e] * data[e * headDim + i];
+                }
+                out[offset + i] = sum;
+            }
+        }
+    }
+
+    /** Half-precision bits; each entry is widened to float32 in a per-thread scratch before it is used. */
+    private record HalfRows(short[] data, int headDim) implements Rows {
+
+        private static final ThreadLocal<float[]> WIDENED = ThreadLocal.withInitial(() -> new float[0]);
+
+        @Override
+        public int entries() {
+            return data.length / headDim;
+        }
+
+        @Override
+        public Rows resized(int entries) {
+            return new HalfRows(Arrays.copyOf(data, entries * headDim), headDim);
+        }
+
+        @Override
+        public Rows retained(int[] entries) {
+            short[] kept = new short[entries.length * headDim];
+            for (int i = 0; i < entries.length; i++) {
+                System.arraycopy(data, entries[i] * headDim, kept, i * headDim, headDim);
+            }
+            return new HalfRows(kept, headDim);
+        }
+
+        @Override
+        public void write(int entry, float[] from, int offset) {
+            int base = entry * headDim;
+            for (int i = 0; i < headDim; i++) {
+                data[base + i] = Float.floatToFloat16(from[offset + i]);
+            }
+        }
+
+        @Override
+        public void read(int entry, float[] to, int offset) {
+            int base = entry * headDim;
+            for (int i = 0; i < headDim; i++) {
+                to[offset + i] = Float.float16ToFloat(data[base + i]);
+            }
+        }
+
+        @Override
+        public float dot(int entry, float[] query, int queryOffset) {
+            float[] widened = widened();
+            read(entry, widened, 0);
+            return ArrayKvCache.dot(widened, 0, query, queryOffset, headDim);
+        }
+
+        @Override
+        public void addWeighted(int entry, float weight, float[] out, int offset) {
+            int base = entry * headDim;
+            for (int i = 0; i < headDim; i++) {
+                out[offset + i] += weight * Float.float16ToFloat(data[base + i]);
+            }
+        }
+
+        /** Entry after entry widened, and multiplied into the output in vector lanes. */
+        @Override
+        public void weightedSum(int entries, float[] weights, float[] out, int offset) {
+            float[] widened = widened();
+            Arrays.fill(out, offset, offset + headDim, 0f);
+            int upper = F.loopBound(headDim);
+            for (int e = 0; e < entries; e++) {
+                read(e, widened, 0);
+                FloatVector weight = FloatVector.broadcast(F, weights[e]);
+                int i = 0;
+                for (; i < upper; i += F.length()) {
+                    FloatVector.fromArray(F, widened, i).fma(weight, FloatVector.fromArray(F, out, offset + i))
+                            .intoArray(out, offset + i);
+                }
+                for (; i < headDim; i++) {
+                    out[offset + i] += weights[e] * widened[i];
+                }
+            }
+        }
+
+        private float[] widened() {
+            float[] widened = WIDENED.get();
+            if (widened.length < headDim) {
+                widened = new float[headDim];
+                WIDENED.set(widened);
+            }
+            return widened;
+        }
+    }
+
+    /** {@code a[aOffset ..] · b[bOffset ..]} over {@code n} elements, in vector lanes. */
+    private static float dot(float[] a, int aOffset, float[] b, int bOffset, int n) {
+        int upper = F.loopBound(n);
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        for (; i < upper; i += F.length()) {
+            acc = FloatVector.fromArray(F, a, aOffset + i).fma(FloatVector.fromArray(F, b, bOffset + i), acc);
+        }
+        float sum = VectorMath.sum(acc);
+        for (; i < n; i++) {
+            sum += a[aOffset + i] * b[bOffset + i];
+        }
+        return sum;
     }
 }

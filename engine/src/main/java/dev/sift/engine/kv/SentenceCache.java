@@ -34,7 +34,7 @@ import java.util.function.ToDoubleFunction;
 public final class SentenceCache {
 
     private final Sentences sentences;
-    private final Float16KvCache store;
+    private final ArrayKvCache store;
     private final SentenceOptions settings;
     /** Per (layer, KV head): the key statistics of stored sentences, by sentence. */
     private final Map<Integer, SentenceStatistics>[][] statistics;
@@ -52,7 +52,8 @@ public final class SentenceCache {
     public SentenceCache(Tokenizer tokenizer, SentenceOptions settings, KvCache attention, int[] tokens, int length) {
         this.settings = settings;
         this.sentences = new Sentences(tokenizer, settings.targetLength(), settings.maximumLength());
-        this.store = new Float16KvCache(attention.layers(), attention.kvHeads(), attention.headDim(), attention.capacity());
+        this.store = new ArrayKvCache(attention.layers(), attention.kvHeads(), attention.headDim(), attention.capacity(),
+                KvPrecision.F16);
         this.statistics = new Map[attention.layers()][attention.kvHeads()];
         for (Map<Integer, SentenceStatistics>[] layer : statistics) {
             Arrays.setAll(layer, h -> new HashMap<>());
@@ -67,7 +68,7 @@ public final class SentenceCache {
                 for (int entry = 0; entry < attention.length(layer, head); entry++) {
                     attention.readKey(layer, head, entry, key, 0);
                     attention.readValue(layer, head, entry, value, 0);
-                    store.appendEntry(layer, head, attention.position(layer, head, entry), key, value, 0);
+                    store.append(layer, head, attention.position(layer, head, entry), key, value, 0);
                 }
             }
         }
@@ -109,7 +110,7 @@ public final class SentenceCache {
                 }
                 attention.readKey(layer, head, entry, key, 0);
                 attention.readValue(layer, head, entry, value, 0);
-                store.appendEntry(layer, head, position, key, value, 0);
+                store.append(layer, head, position, key, value, 0);
             }
         }
         sinceSelection++;

@@ -3,6 +3,7 @@ package dev.sift.engine.model;
 import dev.sift.engine.backend.CpuKernels;
 import dev.sift.engine.kv.ArrayKvCache;
 import dev.sift.engine.kv.KvCache;
+import dev.sift.engine.kv.KvPrecision;
 import dev.sift.engine.kv.QueryWindow;
 import dev.sift.engine.tensor.Tensor;
 
@@ -35,11 +36,18 @@ public final class LlamaModel implements Decoder {
     private final Tensor output;
     private final LlamaWeights.Layer[] layers;
     private final double[] ropeFrequencies;
+    private final KvPrecision kvPrecision;
 
-    /** A model computing on the CPU with {@code kernels}, which it then owns. */
+    /** A model computing on the CPU with {@code kernels}, which it then owns, with float32 KV caches. */
     public LlamaModel(LlamaWeights weights, ModelConfig config, CpuKernels kernels) {
+        this(weights, config, kernels, KvPrecision.F32);
+    }
+
+    /** A model computing on the CPU with {@code kernels}, which it then owns, with KV caches in {@code kvPrecision}. */
+    public LlamaModel(LlamaWeights weights, ModelConfig config, CpuKernels kernels, KvPrecision kvPrecision) {
         this.config = config;
         this.kernels = kernels;
+        this.kvPrecision = kvPrecision;
         this.tokenEmbedding = weights.tokenEmbedding();
         this.outputNorm = weights.outputNorm();
         this.output = weights.output();
@@ -53,7 +61,7 @@ public final class LlamaModel implements Decoder {
 
     @Override
     public DecoderSequence newSequence(int capacity) {
-        ArrayKvCache cache = new ArrayKvCache(config.layers(), config.kvHeads(), config.headDim(), capacity);
+        ArrayKvCache cache = new ArrayKvCache(config.layers(), config.kvHeads(), config.headDim(), capacity, kvPrecision);
         State state = new State(config);
         return new DecoderSequence() {
             @Override
@@ -103,7 +111,7 @@ public final class LlamaModel implements Decoder {
 
     @Override
     public String backendName() {
-        return "cpu (" + kernels.threads() + " threads)";
+        return "cpu (" + kernels.threads() + " threads, " + kvPrecision + " KV cache)";
     }
 
     @Override

@@ -1,5 +1,7 @@
 package dev.sift.engine.bench;
 
+import dev.sift.engine.kv.KvPrecision;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sift.engine.gguf.GgufFile;
@@ -47,11 +49,33 @@ class ModelGeneratorTest {
     }
 
     @Test
+    void qwen2ShapesHaveBiasesAndRefuseKQuantsThatDoNotFit() throws IOException {
+        Path file = dir.resolve("tiny-qwen2.gguf");
+        ModelGenerator.write(file, ModelShape.TINY_QWEN2, TensorType.Q4_0, 3);
+        try (GgufFile gguf = GgufFile.open(file)) {
+            ModelConfig config = ModelConfig.fromGguf(gguf);
+            assertThat(config.architecture()).isEqualTo("qwen2");
+            assertThat(gguf.tensor("blk.0.attn_k.bias").orElseThrow().elementCount()).isEqualTo(2 * 64);
+            long elements = gguf.tensors().stream().mapToLong(t -> t.elementCount()).sum();
+            assertThat(elements).isEqualTo(ModelShape.TINY_QWEN2.parameters());
+        }
+        try (LoadedModel model = LoadedModel.load(file, new ModelOptions(1, 0));
+             Session session = model.newSession()) {
+            assertThat(session.generate(GenerationRequest.text("hello").withMaxTokens(3), piece -> { })
+                    .usage().completionTokens()).isPositive();
+        }
+        assertThat(ModelShape.named("qwen2.5-0.5b").parameters()).isBetween(490_000_000L, 500_000_000L);
+        org.assertj.core.api.Assertions.assertThatIllegalArgumentException()
+                .isThrownBy(() -> ModelGenerator.write(dir.resolve("x.gguf"), ModelShape.QWEN_2_5_0_5B, TensorType.Q4_K, 1))
+                .withMessageContaining("multiples of 256");
+    }
+
+    @Test
     void benchmarkMeasuresEveryRun() throws IOException {
         Path file = dir.resolve("tiny.gguf");
         ModelGenerator.write(file, ModelShape.TINY, TensorType.Q8_0, 1);
         List<String> progress = new ArrayList<>();
-        BenchResult result = Benchmark.run(file, new BenchOptions(8, 4, 2, 3, 1), progress::add);
+        BenchResult result = Benchmark.run(file, new BenchOptions(8, 4, 2, 3, 1, KvPrecision.F16), progress::add);
         assertThat(progress).hasSize(3);
         assertThat(result.prefillTokensPerS()).hasSize(3);
         assertThat(java.util.Arrays.stream(result.prefillTokensPerS()).min().orElseThrow()).isPositive();

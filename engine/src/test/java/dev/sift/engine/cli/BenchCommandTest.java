@@ -18,9 +18,9 @@ class BenchCommandTest {
         assertThat(Files.exists(file)).isTrue();
 
         CliRun bench = CliRun.of("bench", "--model", file.toString(), "--prompt-tokens", "6", "--gen-tokens", "3",
-                "--runs", "2", "--threads", "2", "--bandwidth", "20");
+                "--runs", "2", "--threads", "2", "--bandwidth", "20", "--kv-type", "f32");
         assertThat(bench.exitCode()).as(bench.err()).isZero();
-        assertThat(bench.out()).contains("prefill (6 tokens):", "decode (3 tokens):", "median", "bandwidth limit at 20.0 GB/s");
+        assertThat(bench.out()).contains("f32 KV cache", "prefill (6 tokens):", "decode (3 tokens):", "median", "bandwidth limit at 20.0 GB/s");
         assertThat(bench.err()).contains("run 2/2");
     }
 
@@ -41,6 +41,8 @@ class BenchCommandTest {
                 .contains("unknown shape 'huge'");
         assertThat(CliRun.of("bench", "--generate-model", dir.resolve("x.gguf").toString(), "--shape", "tiny", "--type", "q2_k").err())
                 .contains("cannot generate weights of type 'q2_k'");
+        assertThat(CliRun.of("bench", "--model", dir.resolve("x.gguf").toString(), "--kv-type", "q8").err())
+                .contains("unknown KV cache type 'q8' (choose f16 or f32)");
         CliRun missing = CliRun.of("bench");
         assertThat(missing.exitCode()).isNotZero();
         assertThat(missing.err()).contains("--model");

@@ -59,7 +59,7 @@ class FidelityHarnessTest {
         assertThat(streamed).isEqualTo(report.rows());
         assertThat(report.rows()).extracting(EvalRow::method, EvalRow::budget)
                 .containsExactly(tuple("none", "full"), tuple("snapkv", "48"), tuple("snapkv", "50%"));
-        long bytesPerToken = 5L * 4 * 8 * 2 * Float.BYTES;
+        long bytesPerToken = 5L * 4 * 8 * 2 * ModelOptions.DEFAULTS.kvPrecision().bytes();
         EvalRow full = report.rows().getFirst();
         assertThat(full.agreement()).isEqualTo(1.0);
         assertThat(full.kl()).isCloseTo(0.0, within(1e-9));

@@ -90,7 +90,7 @@ class CompressionSessionTest {
 
     private static long bytesPerToken() {
         ModelConfig c = model.config();
-        return (long) c.kvHeads() * c.headDim() * 2 * Float.BYTES;
+        return (long) c.kvHeads() * c.headDim() * 2 * ModelOptions.DEFAULTS.kvPrecision().bytes();
     }
 
     @Test
@@ -99,7 +99,8 @@ class CompressionSessionTest {
         float[][] chunked = score(CompressionOptions.NONE.withPrefillChunk(17));
         try (GgufFile file = GgufFile.open(SharedModels.model("stories260K.gguf"))) {
             ModelConfig config = ModelConfig.fromGguf(file);
-            try (LlamaModel bare = new LlamaModel(LlamaWeights.bind(file, config), config, new CpuKernels(1))) {
+            try (LlamaModel bare = new LlamaModel(LlamaWeights.bind(file, config), config, new CpuKernels(1),
+                    ModelOptions.DEFAULTS.kvPrecision())) {
                 DecoderSequence sequence = bare.newSequence(512);
                 float[] logits = sequence.forward(prompt, 0, prompt.length, 0).clone();
                 for (int i = 0; i < CONTINUATION; i++) {
@@ -132,7 +133,7 @@ class CompressionSessionTest {
         int[] expected = method == CompressionMethodKind.PYRAMIDKV ? new int[]{91, 77, 64, 51, 37} : new int[]{64, 64, 64, 64, 64};
         assertThat(stats.tokensPerLayer()).containsExactly(expected);
         assertThat(stats.budget()).isEqualTo(64);
-        // Acceptance: bytes held = kept tokens × layers × KV heads × head dim × 2 × 4 bytes (here 64 × 5 layers).
+        // Acceptance: bytes held = kept tokens × layers × KV heads × head dim × 2 × element bytes (here 64 × 5 layers).
         assertThat(stats.bytesHeld()).isEqualTo(64L * 5 * bytesPerToken());
         assertThat(stats.ratio()).isEqualTo(64.0 / PROMPT);
         assertThat(stats.peakBytes()).isEqualTo((long) PROMPT * 5 * bytesPerToken());

@@ -174,12 +174,12 @@ class SentenceCompressionTest {
             assertThat(Arrays.stream(stats.tokensPerLayer()).min().orElseThrow()).isGreaterThanOrEqualTo(options.reserved());
             assertThat(mostHeld(stats)).isLessThanOrEqualTo(BUDGET);
             assertWholeSentences(cache, sentencesOf(prompt), PROMPT, options);
-            // Attention's float32 entries are exactly what it holds; the store (3 × 64 > 192 tokens) keeps the
+            // Attention holds exactly its entries (half precision by default); the store (3 × 64 > 192 tokens) keeps the
             // whole prompt in half precision, plus 3 statistics vectors per scored sentence.
-            assertThat(stats.bytesHeld()).isEqualTo(entries(cache) * bytesPerEntry(Float.BYTES));
+            assertThat(stats.bytesHeld()).isEqualTo(entries(cache) * bytesPerEntry(Short.BYTES));
             long store = (long) PROMPT * 5 * 4 * bytesPerEntry(Short.BYTES);
             assertThat(stats.storeBytes()).isGreaterThan(store).isLessThan(store * 2);
-            assertThat(stats.peakBytes()).isEqualTo((long) PROMPT * 5 * 4 * bytesPerEntry(Float.BYTES));
+            assertThat(stats.peakBytes()).isEqualTo((long) PROMPT * 5 * 4 * bytesPerEntry(Short.BYTES));
             assertThat(stats.reuse()).isNaN();
         }
     }
@@ -211,7 +211,7 @@ class SentenceCompressionTest {
             Sentences sentences = sentencesOf(Arrays.copyOf(all, evaluated));
             assertThat(sentences.count()).isGreaterThan(sentencesOf(prompt).count());
             // Appending grows the attention arrays ahead of use; the bytes count what is allocated.
-            long filled = entries(session.kvCache()) * bytesPerEntry(Float.BYTES);
+            long filled = entries(session.kvCache()) * bytesPerEntry(Short.BYTES);
             assertThat(stats.bytesHeld()).isBetween(filled, 2 * filled);
             assertThat(stats.storeBytes()).isGreaterThan((long) evaluated * 5 * 4 * bytesPerEntry(Short.BYTES));
         }

@@ -62,6 +62,54 @@ class ArrayKvCacheTest {
     }
 
     @Test
+    void halfPrecisionStoresHalvesInHalfTheMemory() {
+        ArrayKvCache half = new ArrayKvCache(1, 2, 20, 100, KvPrecision.F16);
+        ArrayKvCache full = new ArrayKvCache(1, 2, 20, 100, KvPrecision.F32);
+        float[] keys = new float[40];
+        float[] values = new float[40];
+        for (int p = 0; p < 3; p++) {
+            for (int i = 0; i < 40; i++) {
+                keys[i] = (float) Math.sin(p * 40 + i) * 3;
+                values[i] = (float) Math.cos(p * 40 + i) / 7;
+            }
+            half.append(0, p, keys, values);
+            full.append(0, p, keys, values);
+        }
+        float[] key = new float[20];
+        half.readKey(0, 1, 2, key, 0);
+        for (int i = 0; i < 20; i++) {
+            // The stored value is the nearest half, so reading gives exactly its float.
+            assertThat(key[i]).isEqualTo(Float.float16ToFloat(Float.floatToFloat16(keys[20 + i])));
+        }
+        assertThat(half.keyValueBytes() * 2).isEqualTo(full.keyValueBytes());
+
+        float[] query = new float[20];
+        float[] weights = {0.2f, 0.3f, 0.5f};
+        java.util.Arrays.fill(query, 0.5f);
+        float[] halfScores = new float[3];
+        float[] fullScores = new float[3];
+        half.keyDots(0, 1, 3, query, 0, halfScores);
+        full.keyDots(0, 1, 3, query, 0, fullScores);
+        float[] halfOut = new float[20];
+        float[] fullOut = new float[20];
+        half.weightedValues(0, 0, 3, weights, halfOut, 0);
+        full.weightedValues(0, 0, 3, weights, fullOut, 0);
+        for (int e = 0; e < 3; e++) {
+            assertThat(halfScores[e]).isCloseTo(fullScores[e], org.assertj.core.data.Offset.offset(1e-2f));
+            assertThat(halfScores[e]).isEqualTo(half.keyDot(0, 1, e, query, 0));
+        }
+        for (int i = 0; i < 20; i++) {
+            assertThat(halfOut[i]).isCloseTo(fullOut[i], org.assertj.core.data.Offset.offset(1e-3f));
+        }
+
+        half.retain(0, 0, new int[]{1});
+        assertThat(half.length(0, 0)).isEqualTo(1);
+        float[] value = new float[20];
+        half.readValue(0, 0, 0, value, 0);
+        assertThat(value[0]).isEqualTo(Float.float16ToFloat(Float.floatToFloat16((float) Math.cos(40) / 7)));
+    }
+
+    @Test
     void theDefaultByteCountIsTheEntriesHeldInFloat32() {
         ArrayKvCache cache = filled(5);
         KvCache view = new KvCache() {

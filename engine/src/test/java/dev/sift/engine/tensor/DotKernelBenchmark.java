@@ -1,0 +1,106 @@
+package dev.sift.engine.tensor;
+
+import dev.sift.engine.gguf.TensorType;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The dot-product kernel of every weight type, one thread, over a decode-sized matrix (2048 rows
+ * of 2048 by default, off-heap as a mapped file's would be): {@code dot} is the vector kernel
+ * decoding uses, {@code dotScalar} the scalar reference it replaced, {@code dequantize} the row
+ * decoding the batched prefill product starts from. The score is one pass over the matrix; elements
+ * per second are {@code rows × cols / score}. Run with {@code scripts/kernel-benchmarks.sh}.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = "--add-modules=jdk.incubator.vector")
+public class DotKernelBenchmark {
+
+    @Param({"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K"})
+    public String type;
+
+    @Param("2048")
+    public int rows;
+
+    @Param("2048")
+    public int cols;
+
+    private Arena arena;
+    private Tensor weights;
+    private float[] x;
+    private float[] row;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        TensorType tensorType = TensorType.valueOf(type);
+        SplittableRandom random = new SplittableRandom(5);
+        float[] values = new float[cols];
+        long rowBytes = tensorType.bytesFor(cols);
+        arena = Arena.ofShared();
+        MemorySegment data = arena.allocate(rowBytes * rows, 64);
+        for (int r = 0; r < rows; r++) {
+            for (int i = 0; i < cols; i++) {
+                values[i] = (float) random.nextGaussian();
+            }
+            MemorySegment.copy(MemorySegment.ofArray(Quantizer.quantize(tensorType, values)), 0, data, r * rowBytes, rowBytes);
+        }
+        weights = Tensor.of(tensorType, data, (long) rows * cols);
+        x = new float[cols];
+        for (int i = 0; i < cols; i++) {
+            x[i] = (float) random.nextGaussian();
+        }
+        row = new float[cols];
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        arena.close();
+    }
+
+    @Benchmark
+    public float dot() {
+        float sum = 0f;
+        for (int r = 0; r < rows; r++) {
+            sum += weights.dot((long) r * cols, x, 0, cols);
+        }
+        return sum;
+    }
+
+    @Benchmark
+    public float dotScalar() {
+        float sum = 0f;
+        for (int r = 0; r < rows; r++) {
+            sum += VectorKernelsTest.scalarDot(weights, (long) r * cols, x, 0, cols);
+        }
+        return sum;
+    }
+
+    @Benchmark
+    public float dequantize() {
+        float sum = 0f;
+        for (int r = 0; r < rows; r++) {
+            weights.dequantize((long) r * cols, row, 0, cols);
+            sum += row[r % cols];
+        }
+        return sum;
+    }
+}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates the tables and plots of BENCHMARKS.md under docs/benchmarks/:
 #   quality.{txt,csv,png}   sift eval on stories260K: every method at budgets 64/128/256 against the full cache
-#   long-<type>.{md,csv,png} sift bench-long on a generated Llama-3.2-1B-shaped model (random weights, real speed)
+#   long-<type>.{md,csv,png} sift bench-long on a generated Llama-3.2-1B-shaped model (random weights, real speed;
+#                            random text has few sentence ends, so the sentence method also re-chooses every 16 tokens)
 #
 # Usage (from anywhere): scripts/benchmarks.sh [quality] [long]   (both when none is named)
 # Environment: SIFT_SHARED_MODELS (default ../shared/models), SIFT_BENCH_MODELS (where generated models go,
@@ -32,7 +33,7 @@ if [[ " $parts " == *" long "* ]]; then
         [[ -f "$model" ]] || bin/sift bench --generate-model "$model" --shape llama-3.2-1b --type "$type"
         bin/sift bench-long --model "$model" --threads "$threads" \
             --contexts "${SIFT_LONG_CONTEXTS:-1024,4096,16384,32768}" \
-            --methods streaming,snapkv,pyramidkv,sentence --budgets 512,1024,2048 --gen-tokens 64 \
+            --methods streaming,snapkv,pyramidkv,sentence --budgets 512,1024,2048 --gen-tokens 64 --reselect-interval 16 \
             --csv "$out/long-$type.csv" --markdown "$out/long-$type.md" --plot "$out/long-$type.png" --plot-budget 2048
     done
 fi

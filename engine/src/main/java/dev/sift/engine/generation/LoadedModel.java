@@ -65,7 +65,11 @@ public final class LoadedModel implements AutoCloseable {
         Backend backend = options.backend();
         boolean auto = backend == Backend.AUTO;
         if (auto) {
-            backend = CudaAvailability.probe().available() ? Backend.CUDA : Backend.CPU;
+            CudaAvailability cuda = CudaAvailability.probe();
+            backend = cuda.available() ? Backend.CUDA : Backend.CPU;
+            if (!cuda.available()) {
+                LOG.log(System.Logger.Level.INFO, "backend auto: using the CPU, CUDA is not usable: {0}", cuda.detail());
+            }
         }
         if (backend == Backend.CUDA) {
             CudaAvailability cuda = CudaAvailability.probe();

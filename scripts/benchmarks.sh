@@ -7,7 +7,7 @@
 # Usage (from anywhere): scripts/benchmarks.sh [quality] [long]   (both when none is named)
 # Environment: SIFT_SHARED_MODELS (default ../shared/models), SIFT_BENCH_MODELS (where generated models go,
 # default target/bench-models), SIFT_LONG_TYPES (default "q8_0 q4_0"), SIFT_LONG_CONTEXTS (default
-# 1024,4096,16384,32768), SIFT_THREADS (default 0: all processors).
+# 4096,16384,32768), SIFT_THREADS (default 0: all processors).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 models=${SIFT_SHARED_MODELS:-../shared/models}
@@ -32,8 +32,8 @@ if [[ " $parts " == *" long "* ]]; then
         model="$generated/llama-3.2-1b-$type.gguf"
         [[ -f "$model" ]] || bin/sift bench --generate-model "$model" --shape llama-3.2-1b --type "$type"
         bin/sift bench-long --model "$model" --threads "$threads" \
-            --contexts "${SIFT_LONG_CONTEXTS:-1024,4096,16384,32768}" \
-            --methods streaming,snapkv,pyramidkv,sentence --budgets 512,1024,2048 --gen-tokens 64 --reselect-interval 16 \
+            --contexts "${SIFT_LONG_CONTEXTS:-4096,16384,32768}" \
+            --methods streaming,snapkv,sentence --budgets 1024,2048 --gen-tokens 32 --reselect-interval 16 \
             --csv "$out/long-$type.csv" --markdown "$out/long-$type.md" --plot "$out/long-$type.png" --plot-budget 2048
     done
 fi

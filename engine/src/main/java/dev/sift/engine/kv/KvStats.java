@@ -10,7 +10,7 @@ import java.util.Arrays;
  * @param tokensPerLayer entries each layer holds, per KV head (the most any of its KV heads holds;
  *                       with top-k per KV head every head of a layer holds the same number)
  * @param bytesHeld      bytes of key and value storage the cache holds ({@link KvCache#keyValueBytes}):
- *                       after compression, {@code Σ tokensPerLayer × kvHeads × headDim × 2 × 4} in float32
+ *                       after compression, {@code Σ tokensPerLayer × kvHeads × headDim × 2 × element size} (2 in F16, 4 in F32)
  * @param peakBytes      the most key and value bytes the cache held while the prompt was fed and
  *                       generation ran (measured before each compression and at the end)
  * @param ratio          entries held / entries a full cache would hold for the same tokens (1 = nothing dropped)

@@ -24,6 +24,9 @@ import java.util.concurrent.CancellationException;
  */
 public final class Session implements AutoCloseable {
 
+    /** The most generated tokens whose cache room is reserved up front. */
+    private static final int DECODE_RESERVE = 256;
+
     private final LoadedModel owner;
     private final DecoderSequence sequence;
     private final Tokenizer tokenizer;
@@ -188,6 +191,8 @@ public final class Session implements AutoCloseable {
         boolean dropSpacePrefix = tokenizer.addsSpacePrefix() && onlyControlTokensSoFar();
         int limit = request.maxTokens() == 0 ? contextLength - length : Math.min(request.maxTokens(), contextLength - length);
         int[] generated = new int[limit];
+        // Room for the reply, up to a bound, so that a cache compressed to its budget grows no more than it must.
+        sequence.kvCache().reserve(Math.min(limit, DECODE_RESERVE));
         int count = 0;
         FinishReason reason = FinishReason.LENGTH;
         while (count < limit) {

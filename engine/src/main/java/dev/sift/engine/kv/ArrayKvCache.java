@@ -110,7 +110,9 @@ public final class ArrayKvCache implements KvCache {
             throw new IllegalStateException("KV cache full: layer " + layer + " head " + kvHead + " holds " + capacity + " entries");
         }
         if (n == positions[layer][kvHead].length) {
-            grow(layer, kvHead, Math.min(capacity, Math.max(INITIAL_ENTRIES, n * 2)));
+            // A quarter more, not double: a cache just compressed to its budget should not take twice that
+            // again for the first generated token.
+            grow(layer, kvHead, Math.min(capacity, n + Math.max(INITIAL_ENTRIES, n / 4)));
         }
         keys[layer][kvHead].write(n, key, offset);
         values[layer][kvHead].write(n, value, offset);

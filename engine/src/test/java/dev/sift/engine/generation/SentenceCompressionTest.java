@@ -175,10 +175,11 @@ class SentenceCompressionTest {
             assertThat(mostHeld(stats)).isLessThanOrEqualTo(BUDGET);
             assertWholeSentences(cache, sentencesOf(prompt), PROMPT, options);
             // Attention holds exactly its entries (half precision by default); the store (3 × 64 > 192 tokens) keeps the
-            // whole prompt in half precision, plus 3 statistics vectors per scored sentence.
+            // whole prompt in half precision, with room to grow (no sentence statistics yet: the prompt's end ranks
+            // sentences by window attention).
             assertThat(stats.bytesHeld()).isEqualTo(entries(cache) * bytesPerEntry(Short.BYTES));
             long store = (long) PROMPT * 5 * 4 * bytesPerEntry(Short.BYTES);
-            assertThat(stats.storeBytes()).isGreaterThan(store).isLessThan(store * 2);
+            assertThat(stats.storeBytes()).isGreaterThanOrEqualTo(store).isLessThan(store * 2);
             assertThat(stats.peakBytes()).isEqualTo((long) PROMPT * 5 * 4 * bytesPerEntry(Short.BYTES));
             assertThat(stats.reuse()).isNaN();
         }

@@ -176,7 +176,8 @@ public final class Session implements AutoCloseable {
         }
 
         CachePolicy policy = new CachePolicy(compressionFor(request), required);
-        if (!policy.prefill(prompt)) {
+        int reply = request.maxTokens() == 0 ? contextLength - required : Math.min(request.maxTokens(), contextLength - required);
+        if (!policy.prefill(prompt, Math.min(reply, DECODE_RESERVE))) {
             return new GenerationResult("", new int[0], FinishReason.CANCELLED, new Usage(prompt.length, 0), policy.finish());
         }
 
@@ -258,7 +259,7 @@ public final class Session implements AutoCloseable {
             throw new IllegalArgumentException("the prompt is empty and the session holds no tokens to predict from");
         }
         CachePolicy policy = new CachePolicy(compressionFor(request), length() + prompt.length);
-        if (!policy.prefill(prompt)) {
+        if (!policy.prefill(prompt, Math.min(continuation.length, DECODE_RESERVE))) {
             policy.finish();
             throw new CancellationException("cancelled while the prompt was fed");
         }
@@ -395,15 +396,16 @@ public final class Session implements AutoCloseable {
         /**
          * Evaluates the pending token and the prompt, {@code prefillChunk} tokens at a time, compressing
          * after each chunk (an empty prompt is not compressed). Room for a chunk is reserved before it is
-         * fed, so the cache never holds more than the compressed tokens plus one chunk.
+         * fed, so the cache never holds more than the compressed tokens plus one chunk; the last chunk's
+         * room includes {@code reply} tokens, so a full cache is not copied again for the first reply token.
          *
          * @return false if cancelled
          */
-        boolean prefill(int[] prompt) {
+        boolean prefill(int[] prompt, int reply) {
             KvCache cache = sequence.kvCache();
             int chunk = options.prefillChunk() > 0 ? options.prefillChunk() : Math.max(1, prompt.length);
             // The token generated last and not evaluated yet leads the first chunk.
-            cache.reserve(Math.min(chunk, prompt.length) + (pending >= 0 ? 1 : 0));
+            cache.reserve(Math.min(chunk, prompt.length) + (pending >= 0 ? 1 : 0) + (chunk >= prompt.length ? reply : 0));
             if (pending >= 0) {
                 evaluateAndStore(pending);
                 pending = -1;
@@ -411,7 +413,7 @@ public final class Session implements AutoCloseable {
             for (int start = 0; start < prompt.length; start += chunk) {
                 int end = Math.min(prompt.length, start + chunk);
                 if (start > 0) {
-                    cache.reserve(end - start);
+                    cache.reserve(end - start + (end == prompt.length ? reply : 0));
                 }
                 for (int i = start; i < end; i += sequence.batchSize()) {
                     if (cancelled) {

@@ -11,13 +11,14 @@ import java.util.Arrays;
  * The matrix-matrix product of a prompt batch, {@code out[t][r] = W[r] · x[t]}: the arithmetic of
  * prefill, where every weight row meets every token of the batch.
  *
- * <p>Weight rows are decoded {@link #ROWS} at a time into a float scratch, once per batch, so the
- * cost of decoding a block format is shared by all the batch's tokens. The decoded rows are then
- * multiplied against the batch in tiles of {@link #ROWS} rows by {@link #TOKENS} tokens: the tile's
- * sixteen sums stay in vector registers, and each vector loaded from the rows or the activations
- * feeds four multiply-adds, so the loop runs at the speed of the multiply-add units rather than of
- * the loads. The decoded rows of a tile are small enough for the level-1 cache and are read once
- * per tile; the activations are read once per row tile.
+ * <p>A task's rows are decoded into a float scratch {@link #DEPTH} columns at a time, once per
+ * batch, so the cost of decoding a block format is shared by all the batch's tokens. The decoded
+ * rows are then multiplied against the batch in tiles of {@link #ROWS} rows by {@link #TOKENS}
+ * tokens: the tile's sixteen sums stay in vector registers, and each vector loaded from the rows or
+ * the activations feeds four multiply-adds, so the loop runs at the speed of the multiply-add units
+ * rather than of the loads. The decoded slice of a tile's rows is small enough for the level-1
+ * cache; the batch's slice of activations stays in the level-2 cache while the task's rows meet it.
+ * (A 4 × 6 tile measured 20% slower: 64 tokens leave a partial tile, and 24 sums crowd the registers.)
  */
 final class TiledMatmul {
 

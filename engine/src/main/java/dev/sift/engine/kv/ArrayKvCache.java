@@ -17,6 +17,8 @@ public final class ArrayKvCache implements KvCache {
 
     private static final int INITIAL_ENTRIES = 64;
     private static final VectorSpecies<Float> F = VectorMath.F;
+    /** Each thread's lanes of a dot product being summed. */
+    private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[F.length()]);
 
     private final int layers;
     private final int kvHeads;
@@ -139,10 +141,7 @@ public final class ArrayKvCache implements KvCache {
     /** Each entry's key against the query in vector lanes. */
     @Override
     public void keyDots(int layer, int kvHead, int entries, float[] query, int queryOffset, float[] out) {
-        Rows k = keys[layer][kvHead];
-        for (int e = 0; e < entries; e++) {
-            out[e] = k.dot(e, query, queryOffset);
-        }
+        keys[layer][kvHead].dots(entries, query, queryOffset, out);
     }
 
     /** The values added up one vector of the output at a time, in vector lanes. */
@@ -287,6 +286,9 @@ public final class ArrayKvCache implements KvCache {
         /** The entry times {@code query[queryOffset ..]}. */
         float dot(int entry, float[] query, int queryOffset);
 
+        /** {@code out[e]} = entry {@code e} times {@code query[queryOffset ..]}, for the first {@code entries} entries. */
+        void dots(int entries, float[] query, int queryOffset, float[] out);
+
         /** {@code out[offset ..] += weight * entry}. */
         void addWeighted(int entry, float weight, float[] out, int offset);
 
@@ -327,7 +329,15 @@ public final class ArrayKvCache implements KvCache {
 
         @Override
         public float dot(int entry, float[] query, int queryOffset) {
-            return ArrayKvCache.dot(data, entry * headDim, query, queryOffset, headDim);
+            return ArrayKvCache.dot(data, entry * headDim, query, queryOffset, headDim, LANES.get());
+        }
+
+        @Override
+        public void dots(int entries, float[] query, int queryOffset, float[] out) {
+            float[] lanes = LANES.get();
+            for (int e = 0; e < entries; e++) {
+                out[e] = ArrayKvCache.dot(data, e * headDim, query, queryOffset, headDim, lanes);
+            }
         }
 
         @Override
@@ -360,9 +370,14 @@ public final class ArrayKvCache implements KvCache {
         }
     }
 
-    /** Half-precision bits; each entry is widened to float32 in a per-thread scratch before it is used. */
+    /**
+     * Half-precision bits. Attention widens {@link #CHUNK} entries at a time to float32 in a
+     * per-thread scratch (one plain loop the JIT turns into vector conversions) and then computes
+     * as the float32 rows do.
+     */
     private record HalfRows(short[] data, int headDim) implements Rows {
 
+        private static final int CHUNK = 256;
         private static final ThreadLocal<float[]> WIDENED = ThreadLocal.withInitial(() -> new float[0]);
 
         @Override
@@ -394,8 +409,14 @@ public final class ArrayKvCache implements KvCache {
 
         @Override
         public void read(int entry, float[] to, int offset) {
-            int base = entry * headDim;
-            for (int i = 0; i < headDim; i++) {
+            widen(entry, 1, to, offset);
+        }
+
+        /** Entries {@code [from, from+count)} as float32 into {@code to[offset ..]}. */
+        private void widen(int from, int count, float[] to, int offset) {
+            int base = from * headDim;
+            int n = count * headDim;
+            for (int i = 0; i < n; i++) {
                 to[offset + i] = Float.float16ToFloat(data[base + i]);
             }
         }
@@ -404,7 +425,20 @@ public final class ArrayKvCache implements KvCache {
         public float dot(int entry, float[] query, int queryOffset) {
             float[] widened = widened();
             read(entry, widened, 0);
-            return ArrayKvCache.dot(widened, 0, query, queryOffset, headDim);
+            return ArrayKvCache.dot(widened, 0, query, queryOffset, headDim, LANES.get());
+        }
+
+        @Override
+        public void dots(int entries, float[] query, int queryOffset, float[] out) {
+            float[] widened = widened();
+            float[] lanes = LANES.get();
+            for (int from = 0; from < entries; from += CHUNK) {
+                int count = Math.min(CHUNK, entries - from);
+                widen(from, count, widened, 0);
+                for (int e = 0; e < count; e++) {
+                    out[from + e] = ArrayKvCache.dot(widened, e * headDim, query, queryOffset, headDim, lanes);
+                }
+            }
         }
 
         @Override
@@ -415,45 +449,57 @@ public final class ArrayKvCache implements KvCache {
             }
         }
 
-        /** Entry after entry widened, and multiplied into the output in vector lanes. */
+        /** Chunk by chunk widened, one vector of the output at a time accumulated over the chunk in a register. */
         @Override
         public void weightedSum(int entries, float[] weights, float[] out, int offset) {
             float[] widened = widened();
             Arrays.fill(out, offset, offset + headDim, 0f);
             int upper = F.loopBound(headDim);
-            for (int e = 0; e < entries; e++) {
-                read(e, widened, 0);
-                FloatVector weight = FloatVector.broadcast(F, weights[e]);
+            for (int from = 0; from < entries; from += CHUNK) {
+                int count = Math.min(CHUNK, entries - from);
+                widen(from, count, widened, 0);
                 int i = 0;
                 for (; i < upper; i += F.length()) {
-                    FloatVector.fromArray(F, widened, i).fma(weight, FloatVector.fromArray(F, out, offset + i))
-                            .intoArray(out, offset + i);
+                    FloatVector acc = FloatVector.fromArray(F, out, offset + i);
+                    for (int e = 0; e < count; e++) {
+                        acc = FloatVector.fromArray(F, widened, e * headDim + i)
+                                .fma(FloatVector.broadcast(F, weights[from + e]), acc);
+                    }
+                    acc.intoArray(out, offset + i);
                 }
                 for (; i < headDim; i++) {
-                    out[offset + i] += weights[e] * widened[i];
+                    float sum = out[offset + i];
+                    for (int e = 0; e < count; e++) {
+                        sum += weights[from + e] * widened[e * headDim + i];
+                    }
+                    out[offset + i] = sum;
                 }
             }
         }
 
         private float[] widened() {
             float[] widened = WIDENED.get();
-            if (widened.length < headDim) {
-                widened = new float[headDim];
+            if (widened.length < CHUNK * headDim) {
+                widened = new float[CHUNK * headDim];
                 WIDENED.set(widened);
             }
             return widened;
         }
     }
 
-    /** {@code a[aOffset ..] · b[bOffset ..]} over {@code n} elements, in vector lanes. */
-    private static float dot(float[] a, int aOffset, float[] b, int bOffset, int n) {
+    /**
+     * {@code a[aOffset ..] · b[bOffset ..]} over {@code n} elements, in vector lanes summed through
+     * {@code lanes} (a thread's scratch, fetched once per attention row rather than once per entry).
+     */
+    private static float dot(float[] a, int aOffset, float[] b, int bOffset, int n, float[] lanes) {
         int upper = F.loopBound(n);
         FloatVector acc = FloatVector.zero(F);
         int i = 0;
         for (; i < upper; i += F.length()) {
             acc = FloatVector.fromArray(F, a, aOffset + i).fma(FloatVector.fromArray(F, b, bOffset + i), acc);
         }
-        float sum = VectorMath.sum(acc);
+        acc.intoArray(lanes, 0);
+        float sum = VectorMath.fold(lanes, 0);
         for (; i < n; i++) {
             sum += a[aOffset + i] * b[bOffset + i];
         }

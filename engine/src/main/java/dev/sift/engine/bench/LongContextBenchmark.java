@@ -9,8 +9,8 @@ import dev.sift.engine.kv.Budget;
 import dev.sift.engine.kv.CompressionMethodKind;
 import dev.sift.engine.kv.CompressionOptions;
 import dev.sift.engine.kv.KvCache;
-import dev.sift.engine.kv.QueryWindow;
 import dev.sift.engine.model.DecoderSequence;
+import dev.sift.engine.model.ForwardingDecoderSequence;
 import dev.sift.engine.sampling.SamplingOptions;
 
 import java.io.IOException;
@@ -116,9 +116,8 @@ public final class LongContextBenchmark {
      * Notes when each forward pass starts and ends, and stands in for the passes of the synthetic
      * positions by appending random keys and values.
      */
-    private static final class TimedSequence implements DecoderSequence {
+    private static final class TimedSequence extends ForwardingDecoderSequence {
 
-        private final DecoderSequence sequence;
         private final int synthetic;
         private final SplittableRandom random;
         private final float[] keys;
@@ -130,7 +129,7 @@ public final class LongContextBenchmark {
         private int count;
 
         TimedSequence(DecoderSequence sequence, int synthetic, SplittableRandom random) {
-            this.sequence = sequence;
+            super(sequence);
             this.synthetic = synthetic;
             this.random = random;
             KvCache cache = sequence.kvCache();
@@ -161,13 +160,13 @@ public final class LongContextBenchmark {
             }
             starts[count] = System.nanoTime();
             positions[count] = position + to - 1 - from;
-            float[] logits = sequence.forward(tokens, real, to, position + real - from);
+            float[] logits = delegate().forward(tokens, real, to, position + real - from);
             ends[count++] = System.nanoTime();
             return logits;
         }
 
         private void appendRandom(int position) {
-            KvCache cache = sequence.kvCache();
+            KvCache cache = kvCache();
             for (int layer = 0; layer < cache.layers(); layer++) {
                 for (int i = 0; i < keys.length; i++) {
                     keys[i] = (float) (random.nextDouble() * 2 - 1);
@@ -175,11 +174,6 @@ public final class LongContextBenchmark {
                 }
                 cache.append(layer, position, keys, values);
             }
-        }
-
-        @Override
-        public int batchSize() {
-            return sequence.batchSize();
         }
 
         /** Start times of the forward passes whose last position is {@code from} or after: the generated tokens. */
@@ -198,21 +192,6 @@ public final class LongContextBenchmark {
                 last--;
             }
             return ends[last];
-        }
-
-        @Override
-        public KvCache kvCache() {
-            return sequence.kvCache();
-        }
-
-        @Override
-        public QueryWindow recordQueries(int window) {
-            return sequence.recordQueries(window);
-        }
-
-        @Override
-        public void close() {
-            sequence.close();
         }
     }
 

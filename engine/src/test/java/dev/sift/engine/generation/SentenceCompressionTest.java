@@ -10,10 +10,10 @@ import dev.sift.engine.kv.CompressionMethodKind;
 import dev.sift.engine.kv.CompressionOptions;
 import dev.sift.engine.kv.KvCache;
 import dev.sift.engine.kv.KvStats;
-import dev.sift.engine.kv.QueryWindow;
 import dev.sift.engine.kv.SentenceOptions;
 import dev.sift.engine.kv.Sentences;
 import dev.sift.engine.model.DecoderSequence;
+import dev.sift.engine.model.ForwardingDecoderSequence;
 import dev.sift.engine.model.ModelConfig;
 import dev.sift.engine.sampling.SamplingOptions;
 import org.junit.jupiter.api.AfterAll;
@@ -118,28 +118,21 @@ class SentenceCompressionTest {
         }
     }
 
-    /** The sequence, noting the position of every forward pass in {@code positions}. */
+    /** The sequence, noting the position of every token it runs through the model in {@code positions}. */
     private static DecoderSequence recordingPositions(DecoderSequence sequence, List<Integer> positions) {
-        return new DecoderSequence() {
+        return new ForwardingDecoderSequence(sequence) {
             @Override
             public float[] forward(int token, int position) {
                 positions.add(position);
-                return sequence.forward(token, position);
+                return super.forward(token, position);
             }
 
             @Override
-            public KvCache kvCache() {
-                return sequence.kvCache();
-            }
-
-            @Override
-            public QueryWindow recordQueries(int window) {
-                return sequence.recordQueries(window);
-            }
-
-            @Override
-            public void close() {
-                sequence.close();
+            public float[] forward(int[] tokens, int from, int to, int position) {
+                for (int i = from; i < to; i++) {
+                    positions.add(position + i - from);
+                }
+                return super.forward(tokens, from, to, position);
             }
         };
     }

@@ -115,18 +115,7 @@ public final class Session implements AutoCloseable {
         }
         pending = -1;
         if (keep < length) {
-            KvCache cache = sequence.kvCache();
-            for (int layer = 0; layer < cache.layers(); layer++) {
-                for (int head = 0; head < cache.kvHeads(); head++) {
-                    int kept = 0;
-                    while (kept < cache.length(layer, head) && cache.position(layer, head, kept) < keep) {
-                        kept++;
-                    }
-                    int[] entries = new int[kept];
-                    Arrays.setAll(entries, i -> i);
-                    cache.retain(layer, head, entries);
-                }
-            }
+            sequence.kvCache().dropFrom(keep);
             if (queries != null) {
                 queries.clear();
             }

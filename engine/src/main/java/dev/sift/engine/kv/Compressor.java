@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.function.IntUnaryOperator;
+import java.util.function.ToDoubleFunction;
 import java.util.stream.IntStream;
 
 /**
@@ -155,23 +156,46 @@ public final class Compressor {
      */
     static int[] selectSentences(float[] scores, int length, int keep, int sinks, int window, IntUnaryOperator sentenceOf) {
         int end = length - window;
+        return keepWholeSpans(sentenceSpans(sinks, end, sentenceOf), span -> scores[span[0]], length, keep, sinks, end);
+    }
+
+    /**
+     * The runs of consecutive entries {@code from … to − 1} that belong to one sentence, in order, each
+     * {@code {first, end, sentence}}.
+     *
+     * @param sentenceOf the sentence of an entry; entries of one sentence are consecutive
+     */
+    static List<int[]> sentenceSpans(int from, int to, IntUnaryOperator sentenceOf) {
         List<int[]> spans = new ArrayList<>();
-        for (int from = sinks; from < end; ) {
+        while (from < to) {
             int sentence = sentenceOf.applyAsInt(from);
-            int to = from + 1;
-            while (to < end && sentenceOf.applyAsInt(to) == sentence) {
-                to++;
+            int end = from + 1;
+            while (end < to && sentenceOf.applyAsInt(end) == sentence) {
+                end++;
             }
-            spans.add(new int[] {from, to});
-            from = to;
+            spans.add(new int[] {from, end, sentence});
+            from = end;
         }
-        // A stable sort by descending score leaves tied sentences in increasing order.
-        spans.sort(Comparator.comparingDouble(span -> -scores[span[0]]));
-        int room = keep - sinks - window;
+        return spans;
+    }
+
+    /**
+     * Entries {@code 0 … sinks − 1}, {@code recent … length − 1}, and whole spans in decreasing score
+     * order (ties: the earlier span), each taken if it still fits in {@code keep}; in increasing order.
+     * Each span is scored once.
+     */
+    static int[] keepWholeSpans(List<int[]> spans, ToDoubleFunction<int[]> score, int length, int keep, int sinks, int recent) {
+        double[] scores = spans.stream().mapToDouble(score).toArray();
+        // A stable sort by descending score leaves tied spans in increasing order.
+        Integer[] order = new Integer[scores.length];
+        Arrays.setAll(order, i -> i);
+        Arrays.sort(order, Comparator.comparingDouble(i -> -scores[i]));
+        int room = keep - sinks - (length - recent);
         boolean[] kept = new boolean[length];
         Arrays.fill(kept, 0, sinks, true);
-        Arrays.fill(kept, end, length, true);
-        for (int[] span : spans) {
+        Arrays.fill(kept, recent, length, true);
+        for (int i : order) {
+            int[] span = spans.get(i);
             int size = span[1] - span[0];
             if (size <= room) {
                 Arrays.fill(kept, span[0], span[1], true);

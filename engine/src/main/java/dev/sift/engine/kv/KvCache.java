@@ -85,6 +85,25 @@ public interface KvCache {
     void retain(int layer, int kvHead, int[] entries);
 
     /**
+     * Drops, in every (layer, KV head), the entries at position {@code position} and after: what
+     * rewinding a sequence to {@code position} leaves. Entries are held in position order, so each
+     * head keeps a prefix.
+     */
+    default void dropFrom(int position) {
+        for (int layer = 0; layer < layers(); layer++) {
+            for (int head = 0; head < kvHeads(); head++) {
+                int kept = 0;
+                while (kept < length(layer, head) && position(layer, head, kept) < position) {
+                    kept++;
+                }
+                int[] entries = new int[kept];
+                java.util.Arrays.setAll(entries, i -> i);
+                retain(layer, head, entries);
+            }
+        }
+    }
+
+    /**
      * Keeps the given entries of one (layer, KV head) and brings back entries dropped earlier, which a
      * two-tier cache kept elsewhere: afterwards the head holds both, in position order.
      *

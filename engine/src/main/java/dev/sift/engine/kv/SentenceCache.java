@@ -2,9 +2,7 @@ package dev.sift.engine.kv;
 
 import dev.sift.engine.tokenizer.Tokenizer;
 
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -182,42 +180,8 @@ public final class SentenceCache {
         int n = store.length(layer, head);
         int sinks = Math.min(options.sinks(), n);
         int recent = Math.max(sinks, n - options.window());
-        List<int[]> spans = new ArrayList<>();
-        for (int from = sinks; from < recent; ) {
-            int sentence = sentences.sentenceAt(store.position(layer, head, from));
-            int to = from + 1;
-            while (to < recent && sentences.sentenceAt(store.position(layer, head, to)) == sentence) {
-                to++;
-            }
-            spans.add(new int[] {from, to, sentence});
-            from = to;
-        }
-        double[] scores = new double[spans.size()];
-        for (int s = 0; s < scores.length; s++) {
-            scores[s] = scoring.applyAsDouble(spans.get(s));
-        }
-        Integer[] order = new Integer[scores.length];
-        Arrays.setAll(order, i -> i);
-        Arrays.sort(order, Comparator.comparingDouble(s -> -scores[s]));
-        boolean[] keep = new boolean[n];
-        Arrays.fill(keep, 0, sinks, true);
-        Arrays.fill(keep, recent, n, true);
-        int room = budget - sinks - (n - recent);
-        for (int s : order) {
-            int[] span = spans.get(s);
-            if (span[1] - span[0] <= room) {
-                Arrays.fill(keep, span[0], span[1], true);
-                room -= span[1] - span[0];
-            }
-        }
-        int kept = 0;
-        int[] active = new int[n];
-        for (int i = 0; i < n; i++) {
-            if (keep[i]) {
-                active[kept++] = i;
-            }
-        }
-        return Arrays.copyOf(active, kept);
+        List<int[]> spans = Compressor.sentenceSpans(sinks, recent, entry -> sentences.sentenceAt(store.position(layer, head, entry)));
+        return Compressor.keepWholeSpans(spans, scoring, n, budget, sinks, recent);
     }
 
     /**
@@ -325,16 +289,10 @@ public final class SentenceCache {
 
     /** Forgets every position from {@code keep} on, in the store and the sentences. */
     public void rewind(int keep) {
-        for (int layer = 0; layer < store.layers(); layer++) {
-            for (int head = 0; head < store.kvHeads(); head++) {
-                int kept = 0;
-                while (kept < store.length(layer, head) && store.position(layer, head, kept) < keep) {
-                    kept++;
-                }
-                int[] entries = new int[kept];
-                Arrays.setAll(entries, i -> i);
-                store.retain(layer, head, entries);
-                statistics[layer][head].clear();
+        store.dropFrom(keep);
+        for (Map<Integer, SentenceStatistics>[] layer : statistics) {
+            for (Map<Integer, SentenceStatistics> head : layer) {
+                head.clear();
             }
         }
         sentences.truncate(keep);

@@ -1,5 +1,7 @@
 package dev.sift.engine.kv;
 
+import java.util.Arrays;
+
 /**
  * Sentence-level compression (after SentKVCompress, "sentence-level perceived KV preprocessing" and
  * "sentence semantic-driven KV selection", and SentenceKV, Zhu et al., COLM 2025): attention
@@ -27,19 +29,14 @@ final class SentenceKv implements CompressionMethod {
         for (int head = 0; head < tokenScores.length; head++) {
             float[] tokens = tokenScores[head];
             float[] sentences = new float[tokens.length];
-            for (int from = 0; from < tokens.length; ) {
-                int sentence = context.sentence(head, from);
-                int to = from + 1;
-                float reduced = tokens[from];
-                while (to < tokens.length && context.sentence(head, to) == sentence) {
-                    reduced = aggregation == GroupAggregation.MAX ? Math.max(reduced, tokens[to]) : reduced + tokens[to];
-                    to++;
+            int h = head;
+            for (int[] span : Compressor.sentenceSpans(0, tokens.length, entry -> context.sentence(h, entry))) {
+                float reduced = tokens[span[0]];
+                for (int entry = span[0] + 1; entry < span[1]; entry++) {
+                    reduced = aggregation == GroupAggregation.MAX ? Math.max(reduced, tokens[entry]) : reduced + tokens[entry];
                 }
-                float score = aggregation == GroupAggregation.MAX ? reduced : reduced / (to - from);
-                for (int entry = from; entry < to; entry++) {
-                    sentences[entry] = score;
-                }
-                from = to;
+                float score = aggregation == GroupAggregation.MAX ? reduced : reduced / (span[1] - span[0]);
+                Arrays.fill(sentences, span[0], span[1], score);
             }
             scores[head] = sentences;
         }

@@ -18,7 +18,7 @@ parts=${*:-quality long}
 mkdir -p "$out" "$generated"
 
 if [[ " $parts " == *" quality "* ]]; then
-    bin/sift eval --model "$models/stories260K.gguf" --context 512 --threads "$threads" \
+    bin/sift eval --model "$models/stories260K.gguf" --context 512 --threads "$threads" --kv-type f32 \
         --prompts "$models/reference" \
         --methods none,streaming,snapkv,pyramidkv,sentence,srh-uniform,srh,srh-kvhead --budgets 64,128,256 \
         --compression-profile engine/src/test/resources/dev/sift/engine/kv/stories260K.srh.json \

@@ -159,29 +159,52 @@ public final class CpuKernels implements AutoCloseable {
      * In-place softmax over {@code x[0..n)}, exponentials in vector lanes ({@link VectorMath#exp}); the
      * lanes past the last whole vector are masked rather than done one by one, so every element gets
      * the same exponential wherever it falls.
+     *
+     * <p>A running vector (the maxima, the sums) is always the <em>argument</em> of the next
+     * operation, never its receiver: the JIT types a loop's running value by the call-site profile,
+     * and when that profile was thin it left {@code maxes.max(v)} as a call into the Vector API's
+     * scalar fallback, and decoding ran a third slower than with the same code compiled earlier.
      */
     public static void softmax(float[] x, int n) {
+        float max = max(x, n);
+        float sum = exponentiate(x, n, max);
+        divide(x, n, sum);
+    }
+
+    private static float max(float[] x, int n) {
         int upper = F.loopBound(n);
-        VectorMask<Float> tail = F.indexInRange(upper, n);
         FloatVector maxes = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
         for (int i = 0; i < upper; i += F.length()) {
-            maxes = maxes.max(FloatVector.fromArray(F, x, i));
+            maxes = FloatVector.fromArray(F, x, i).max(maxes);
         }
-        maxes = maxes.lanewise(VectorOperators.MAX, FloatVector.fromArray(F, x, upper, tail), tail);
-        float max = maxes.reduceLanes(VectorOperators.MAX);
+        VectorMask<Float> tail = F.indexInRange(upper, n);
+        maxes = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY).blend(FloatVector.fromArray(F, x, upper, tail), tail)
+                .max(maxes);
+        return maxes.reduceLanes(VectorOperators.MAX);
+    }
+
+    /** {@code x[i] = exp(x[i] - max)}, returning the sum of the exponentials. */
+    private static float exponentiate(float[] x, int n, float max) {
+        int upper = F.loopBound(n);
         FloatVector sums = FloatVector.zero(F);
         for (int i = 0; i < upper; i += F.length()) {
             FloatVector e = VectorMath.exp(FloatVector.fromArray(F, x, i).sub(max));
             e.intoArray(x, i);
-            sums = sums.add(e);
+            sums = e.add(sums);
         }
+        VectorMask<Float> tail = F.indexInRange(upper, n);
         FloatVector e = VectorMath.exp(FloatVector.fromArray(F, x, upper, tail).sub(max));
         e.intoArray(x, upper, tail);
-        float sum = VectorMath.sum(sums.add(e, tail));
+        return VectorMath.sum(FloatVector.zero(F).blend(e, tail).add(sums));
+    }
+
+    private static void divide(float[] x, int n, float divisor) {
+        int upper = F.loopBound(n);
         for (int i = 0; i < upper; i += F.length()) {
-            FloatVector.fromArray(F, x, i).div(sum).intoArray(x, i);
+            FloatVector.fromArray(F, x, i).div(divisor).intoArray(x, i);
         }
-        FloatVector.fromArray(F, x, upper, tail).div(sum).intoArray(x, upper, tail);
+        VectorMask<Float> tail = F.indexInRange(upper, n);
+        FloatVector.fromArray(F, x, upper, tail).div(divisor).intoArray(x, upper, tail);
     }
 
     /**

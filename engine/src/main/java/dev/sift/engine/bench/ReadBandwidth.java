@@ -66,7 +66,7 @@ public final class ReadBandwidth {
     private static long sum(MemorySegment segment, long from, long bytes) {
         LongVector acc = LongVector.zero(L);
         for (long at = from, end = from + bytes; at < end; at += L.vectorByteSize()) {
-            acc = acc.add(LongVector.fromMemorySegment(L, segment, at, ByteOrder.LITTLE_ENDIAN));
+            acc = LongVector.fromMemorySegment(L, segment, at, ByteOrder.LITTLE_ENDIAN).add(acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
     }

@@ -372,8 +372,7 @@ public final class ArrayKvCache implements KvCache {
 
     /**
      * Half-precision bits. Attention widens {@link #CHUNK} entries at a time to float32 in a
-     * per-thread scratch (one plain loop the JIT turns into vector conversions) and then computes
-     * as the float32 rows do.
+     * per-thread scratch ({@link VectorMath#halfToFloat}) and then computes as the float32 rows do.
      */
     private record HalfRows(short[] data, int headDim) implements Rows {
 
@@ -414,11 +413,7 @@ public final class ArrayKvCache implements KvCache {
 
         /** Entries {@code [from, from+count)} as float32 into {@code to[offset ..]}. */
         private void widen(int from, int count, float[] to, int offset) {
-            int base = from * headDim;
-            int n = count * headDim;
-            for (int i = 0; i < n; i++) {
-                to[offset + i] = Float.float16ToFloat(data[base + i]);
-            }
+            VectorMath.halfToFloat(data, from * headDim, to, offset, count * headDim);
         }
 
         @Override
@@ -445,7 +440,7 @@ public final class ArrayKvCache implements KvCache {
         public void addWeighted(int entry, float weight, float[] out, int offset) {
             int base = entry * headDim;
             for (int i = 0; i < headDim; i++) {
-                out[offset + i] += weight * Float.float16ToFloat(data[base + i]);
+                out[offset + i] += weight * VectorMath.halfToFloat(data[base + i]);
             }
         }
 

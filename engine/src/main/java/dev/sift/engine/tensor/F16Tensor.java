@@ -23,15 +23,18 @@ public final class F16Tensor extends Tensor {
 
     @Override
     public void dequantize(long from, float[] out, int outOffset, int n) {
-        for (int i = 0; i < n; i++) {
-            out[outOffset + i] = Float.float16ToFloat(data.getAtIndex(F16, from + i));
+        if (Simd.SCALAR) {
+            for (int i = 0; i < n; i++) {
+                out[outOffset + i] = Float.float16ToFloat(data.getAtIndex(F16, from + i));
+            }
+            return;
         }
+        VectorMath.halfToFloat(data, from * Short.BYTES, out, outOffset, n);
     }
 
     /**
-     * Decodes {@link Simd#SCRATCH} halves at a time into this thread's scratch (the JDK has no vector
-     * half-to-float conversion; {@link Float#float16ToFloat} is an intrinsic) and multiplies them
-     * into the inputs in vector lanes.
+     * Widens {@link Simd#SCRATCH} halves at a time into this thread's scratch
+     * ({@link VectorMath#halfToFloat}) and multiplies them into the inputs in vector lanes.
      */
     @Override
     public float dot(long from, float[] x, int xOffset, int n) {
@@ -42,10 +45,7 @@ public final class F16Tensor extends Tensor {
         float sum = 0f;
         for (int done = 0; done < n; done += Simd.SCRATCH) {
             int count = Math.min(Simd.SCRATCH, n - done);
-            long at = (from + done) * Short.BYTES;
-            for (int i = 0; i < count; i++) {
-                scratch[i] = Float.float16ToFloat(data.get(F16, at + (long) i * Short.BYTES));
-            }
+            VectorMath.halfToFloat(data, (from + done) * Short.BYTES, scratch, 0, count);
             sum += Simd.dot(scratch, x, xOffset + done, count);
         }
         return sum;

@@ -4,6 +4,7 @@ import dev.sift.engine.gguf.TensorType;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
@@ -48,8 +49,8 @@ public final class Q4_0Tensor extends Tensor {
 
     /**
      * Per block, {@link Simd#LANES} packed bytes at a time give as many low nibbles (elements
-     * {@code j..}) and high nibbles (elements {@code j + 16..}), widened to floats and scaled in
-     * vector lanes.
+     * {@code j..}) and high nibbles (elements {@code j + 16..}), as floats (see {@link #nibbles})
+     * scaled in vector lanes.
      */
     @Override
     public void dequantize(long from, float[] out, int outOffset, int n) {
@@ -59,14 +60,33 @@ public final class Q4_0Tensor extends Tensor {
         }
         long base = from / BLOCK * BLOCK_BYTES;
         for (int o = outOffset, end = outOffset + n; o < end; o += BLOCK, base += BLOCK_BYTES) {
-            FloatVector d = FloatVector.broadcast(Simd.F, Float.float16ToFloat(data.get(F16, base)));
+            FloatVector d = blockScale(base);
             for (int j = 0; j < 16; j += Simd.LANES) {
-                ByteVector bits = ByteVector.fromMemorySegment(Simd.B, data, base + 2 + j, ByteOrder.LITTLE_ENDIAN);
-                ((FloatVector) bits.and((byte) 0xF).sub((byte) 8).castShape(Simd.F, 0)).mul(d).intoArray(out, o + j);
-                ((FloatVector) bits.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF).sub((byte) 8).castShape(Simd.F, 0))
-                        .mul(d).intoArray(out, o + 16 + j);
+                IntVector bits = nibbles(base + 2 + j);
+                low(bits).mul(d).intoArray(out, o + j);
+                high(bits).mul(d).intoArray(out, o + 16 + j);
             }
         }
+    }
+
+    /**
+     * {@link Simd#LANES} packed bytes from byte {@code at}, each in an int lane. Unpacking nibbles
+     * in 32-bit lanes takes one instruction per step, where byte lanes take several (x86 has no byte
+     * shift) and then still need widening to floats.
+     */
+    private IntVector nibbles(long at) {
+        return (IntVector) ByteVector.fromMemorySegment(Simd.B, data, at, ByteOrder.LITTLE_ENDIAN)
+                .convertShape(VectorOperators.ZERO_EXTEND_B2I, Simd.I, 0);
+    }
+
+    /** The low nibbles of {@link #nibbles}, minus 8, as floats. */
+    private static FloatVector low(IntVector bits) {
+        return (FloatVector) bits.and(0xF).sub(8).convert(VectorOperators.I2F, 0);
+    }
+
+    /** The high nibbles of {@link #nibbles}, minus 8, as floats. */
+    private static FloatVector high(IntVector bits) {
+        return (FloatVector) bits.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0);
     }
 
     /** The scalar reference of {@link #dequantize}. */
@@ -85,8 +105,8 @@ public final class Q4_0Tensor extends Tensor {
 
     /**
      * Per block, {@code d * sum((nibble - 8) * x)}: {@link Simd#LANES} packed bytes at a time give
-     * as many low nibbles (elements {@code j..}) and high nibbles (elements {@code j + 16..}),
-     * widened to floats in vector lanes. Even and odd blocks add into separate sums, so that each
+     * as many low nibbles (elements {@code j..}) and high nibbles (elements {@code j + 16..}), as
+     * floats in vector lanes ({@link #nibbles}). Even and odd blocks add into separate sums, so that each
      * multiply-add waits for the one two blocks back rather than the previous one.
      */
     @Override
@@ -113,12 +133,9 @@ public final class Q4_0Tensor extends Tensor {
     private FloatVector blockSum(long base, float[] x, int xi) {
         FloatVector sum = FloatVector.zero(Simd.F);
         for (int j = 0; j < 16; j += Simd.LANES) {
-            ByteVector bits = ByteVector.fromMemorySegment(Simd.B, data, base + 2 + j, ByteOrder.LITTLE_ENDIAN);
-            FloatVector low = (FloatVector) bits.and((byte) 0xF).sub((byte) 8).castShape(Simd.F, 0);
-            FloatVector high = (FloatVector) bits.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF).sub((byte) 8)
-                    .castShape(Simd.F, 0);
-            sum = low.fma(FloatVector.fromArray(Simd.F, x, xi + j), sum);
-            sum = high.fma(FloatVector.fromArray(Simd.F, x, xi + 16 + j), sum);
+            IntVector bits = nibbles(base + 2 + j);
+            sum = low(bits).fma(FloatVector.fromArray(Simd.F, x, xi + j), sum);
+            sum = high(bits).fma(FloatVector.fromArray(Simd.F, x, xi + 16 + j), sum);
         }
         return sum;
     }

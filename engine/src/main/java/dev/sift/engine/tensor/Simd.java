@@ -17,6 +17,8 @@ final class Simd {
     static final int LANES = F.length();
     /** Bytes with as many lanes as {@link #F}, so that one cast turns them into one float vector. */
     static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(LANES * Byte.SIZE));
+    /** Ints with as many lanes as {@link #F}: bytes widened to them are unpacked with one 32-bit operation per vector. */
+    static final VectorSpecies<Integer> I = F.withLanes(int.class);
     /** Scratch floats per thread: one super-block of 256 elements. */
     static final int SCRATCH = 256;
 

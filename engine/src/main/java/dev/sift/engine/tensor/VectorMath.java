@@ -2,12 +2,19 @@ package dev.sift.engine.tensor;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+
 /**
- * The two float-vector operations the kernels need whose results the Vector API leaves to the
- * implementation: summing the lanes of a vector and the exponential. {@code reduceLanes(ADD)} adds
+ * Three float-vector operations the Vector API does not give in a fixed, fast form: summing the
+ * lanes of a vector, the exponential, and widening half-precision floats. The first two it leaves
+ * to the implementation: {@code reduceLanes(ADD)} adds
  * the lanes in one order when interpreted and in another once compiled, and {@code lanewise(EXP)}
  * calls {@link Math#exp} per lane when interpreted but a vector library once compiled, so a logit
  * could move by an ulp depending on whether the JIT had got to a kernel yet. These are built from
@@ -20,6 +27,11 @@ public final class VectorMath {
     public static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
 
     private static final int LANES = F.length();
+    /** Halves with as many lanes as {@link #F}, and the ints they widen to. */
+    private static final VectorSpecies<Short> HALVES = VectorSpecies.of(short.class, VectorShape.forBitSize(LANES * Short.SIZE));
+    private static final VectorSpecies<Integer> INTS = F.withLanes(int.class);
+    /** {@code 2^112}: moves a half's exponent bias (15) to a float's (127). */
+    private static final float REBIAS = 0x1p112f;
     /** Each thread's lanes of the vector being summed by {@link #sum}. */
     private static final ThreadLocal<float[]> LANES_SCRATCH = ThreadLocal.withInitial(() -> new float[LANES]);
 
@@ -105,5 +117,58 @@ public final class VectorMath {
         FloatVector y = p.fma(r.mul(r), r).add(1f);
         IntVector exponent = ((IntVector) n.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
         return y.mul(exponent.reinterpretAsFloats());
+    }
+
+    /**
+     * {@code to[toOffset + i] = Float.float16ToFloat(from[fromOffset + i])} for {@code i < n}, bit
+     * for bit, except that a signalling NaN comes out quiet (its payload kept), as the processor's own
+     * conversion gives it; {@link #F}{@code .length()} halves at a time. The Vector API
+     * has no half-precision conversion, and the JIT vectorizes the plain loop over
+     * {@link Float#float16ToFloat} only in some of its compilations of it: when it did not, attention
+     * over an F16 cache ran several times slower.
+     */
+    public static void halfToFloat(short[] from, int fromOffset, float[] to, int toOffset, int n) {
+        int i = 0;
+        for (int upper = HALVES.loopBound(n); i < upper; i += LANES) {
+            widen(ShortVector.fromArray(HALVES, from, fromOffset + i)).intoArray(to, toOffset + i);
+        }
+        for (; i < n; i++) {
+            to[toOffset + i] = halfToFloat(from[fromOffset + i]);
+        }
+    }
+
+    /** {@link #halfToFloat(short[], int, float[], int, int)} of little-endian halves at byte {@code offset} of {@code from}. */
+    public static void halfToFloat(MemorySegment from, long offset, float[] to, int toOffset, int n) {
+        int i = 0;
+        for (int upper = HALVES.loopBound(n); i < upper; i += LANES) {
+            widen(ShortVector.fromMemorySegment(HALVES, from, offset + (long) i * Short.BYTES, ByteOrder.LITTLE_ENDIAN))
+                    .intoArray(to, toOffset + i);
+        }
+        for (; i < n; i++) {
+            to[toOffset + i] = halfToFloat(from.get(Tensor.F16, offset + (long) i * Short.BYTES));
+        }
+    }
+
+    /** One half as {@link #halfToFloat(short[], int, float[], int, int)} widens it. */
+    public static float halfToFloat(short half) {
+        float value = Float.float16ToFloat(half);
+        return Float.isNaN(value) ? Float.intBitsToFloat(Float.floatToRawIntBits(value) | 0x0040_0000) : value;
+    }
+
+    /**
+     * The halves as floats: exponent and significand shifted into a float's places and scaled by
+     * {@code 2^112}, which rebiases the exponent and turns subnormal halves into normal floats, both
+     * exactly; infinities and NaNs (exponent all ones) get a float's all-ones exponent instead, and
+     * NaNs the quiet bit.
+     */
+    private static FloatVector widen(ShortVector halves) {
+        IntVector bits = (IntVector) halves.convertShape(VectorOperators.ZERO_EXTEND_S2I, INTS, 0);
+        IntVector magnitude = bits.and(0x7FFF).lanewise(VectorOperators.LSHL, 13);
+        IntVector finite = magnitude.reinterpretAsFloats().mul(REBIAS).reinterpretAsInts();
+        VectorMask<Integer> special = bits.and(0x7C00).compare(VectorOperators.EQ, 0x7C00);
+        VectorMask<Integer> nan = bits.and(0x7FFF).compare(VectorOperators.GT, 0x7C00);
+        IntVector infinityOrNan = magnitude.or(0x7F80_0000).blend(magnitude.or(0x7FC0_0000), nan);
+        IntVector sign = bits.and(0x8000).lanewise(VectorOperators.LSHL, 16);
+        return finite.blend(infinityOrNan, special).or(sign).reinterpretAsFloats();
     }
 }

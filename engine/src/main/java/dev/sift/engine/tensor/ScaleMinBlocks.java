@@ -2,6 +2,7 @@ package dev.sift.engine.tensor;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
@@ -150,18 +151,10 @@ final class ScaleMinBlocks {
             float highMin = dmin * packedMin(low8, high4, j + 1);
             int oc = o + 2 * SUB_BLOCK * c;
             for (int l = 0; l < SUB_BLOCK; l += Simd.LANES) {
-                ByteVector bits = ByteVector.fromMemorySegment(Simd.B, data, base + qsOffset + SUB_BLOCK * c + l,
-                        ByteOrder.LITTLE_ENDIAN);
-                ByteVector low = bits.and((byte) 0xF);
-                ByteVector high = bits.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF);
-                if (qhOffset != NO_FIFTH_BITS) {
-                    ByteVector qh = ByteVector.fromMemorySegment(Simd.B, data, base + qhOffset + l, ByteOrder.LITTLE_ENDIAN)
-                            .lanewise(VectorOperators.LSHR, 2 * c);
-                    low = low.or(qh.and((byte) 1).lanewise(VectorOperators.LSHL, 4));
-                    high = high.or(qh.and((byte) 2).lanewise(VectorOperators.LSHL, 3));
-                }
-                ((FloatVector) low.castShape(Simd.F, 0)).mul(lowScale).sub(lowMin).intoArray(out, oc + l);
-                ((FloatVector) high.castShape(Simd.F, 0)).mul(highScale).sub(highMin).intoArray(out, oc + SUB_BLOCK + l);
+                IntVector bits = bytes(base + qsOffset + SUB_BLOCK * c + l);
+                IntVector fifth = fifthBitLanes(base, c, l);
+                lowQuants(bits, fifth).mul(lowScale).sub(lowMin).intoArray(out, oc + l);
+                highQuants(bits, fifth).mul(highScale).sub(highMin).intoArray(out, oc + SUB_BLOCK + l);
             }
         }
     }
@@ -210,14 +203,17 @@ final class ScaleMinBlocks {
     /**
      * The block at {@code base}, in its own method (a loop over blocks around this body exceeds what
      * C2 inlines, and vector operations left as calls box): the 12 scale bytes are read in two loads
-     * and unpacked in registers, and the lanes are summed once per block.
+     * and unpacked in registers; the two sub-blocks of a chunk add into separate sums, so that each
+     * multiply-add waits for the one a step back rather than the previous one, and the lanes are
+     * summed once per block.
      */
     private float blockDot(long base, float[] x, int xi) {
         float d = half(base);
         float dmin = half(base + 2);
         long low8 = data.get(LONG, base + SCALES_OFFSET);
         int high4 = data.get(INT, base + SCALES_OFFSET + 8);
-        FloatVector acc = FloatVector.zero(Simd.F);
+        FloatVector lowSum = FloatVector.zero(Simd.F);
+        FloatVector highSum = FloatVector.zero(Simd.F);
         for (int c = 0; c < SUB_BLOCKS / 2; c++) {
             int j = 2 * c;
             FloatVector lowScale = FloatVector.broadcast(Simd.F, d * packedScale(low8, high4, j));
@@ -226,23 +222,44 @@ final class ScaleMinBlocks {
             FloatVector highMin = FloatVector.broadcast(Simd.F, -dmin * packedMin(low8, high4, j + 1));
             int xc = xi + 2 * SUB_BLOCK * c;
             for (int l = 0; l < SUB_BLOCK; l += Simd.LANES) {
-                ByteVector bits = ByteVector.fromMemorySegment(Simd.B, data, base + qsOffset + SUB_BLOCK * c + l,
-                        ByteOrder.LITTLE_ENDIAN);
-                ByteVector low = bits.and((byte) 0xF);
-                ByteVector high = bits.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF);
-                if (qhOffset != NO_FIFTH_BITS) {
-                    ByteVector qh = ByteVector.fromMemorySegment(Simd.B, data, base + qhOffset + l, ByteOrder.LITTLE_ENDIAN)
-                            .lanewise(VectorOperators.LSHR, 2 * c);
-                    low = low.or(qh.and((byte) 1).lanewise(VectorOperators.LSHL, 4));
-                    high = high.or(qh.and((byte) 2).lanewise(VectorOperators.LSHL, 3));
-                }
-                FloatVector lowWeight = ((FloatVector) low.castShape(Simd.F, 0)).fma(lowScale, lowMin);
-                FloatVector highWeight = ((FloatVector) high.castShape(Simd.F, 0)).fma(highScale, highMin);
-                acc = lowWeight.fma(FloatVector.fromArray(Simd.F, x, xc + l), acc);
-                acc = highWeight.fma(FloatVector.fromArray(Simd.F, x, xc + SUB_BLOCK + l), acc);
+                IntVector bits = bytes(base + qsOffset + SUB_BLOCK * c + l);
+                IntVector fifth = fifthBitLanes(base, c, l);
+                FloatVector lowWeight = lowQuants(bits, fifth).fma(lowScale, lowMin);
+                FloatVector highWeight = highQuants(bits, fifth).fma(highScale, highMin);
+                lowSum = lowWeight.fma(FloatVector.fromArray(Simd.F, x, xc + l), lowSum);
+                highSum = highWeight.fma(FloatVector.fromArray(Simd.F, x, xc + SUB_BLOCK + l), highSum);
             }
         }
-        return VectorMath.sum(acc);
+        return VectorMath.sum(lowSum.add(highSum));
+    }
+
+    /**
+     * {@link Simd#LANES} bytes from byte {@code at}, each in an int lane: nibbles and fifth bits are
+     * unpacked with one 32-bit operation per step, where byte lanes take several (x86 has no byte
+     * shift) and then still need widening to floats.
+     */
+    private IntVector bytes(long at) {
+        return (IntVector) ByteVector.fromMemorySegment(Simd.B, data, at, ByteOrder.LITTLE_ENDIAN)
+                .convertShape(VectorOperators.ZERO_EXTEND_B2I, Simd.I, 0);
+    }
+
+    /** {@link #fifthBits} of {@link Simd#LANES} bytes from {@code l} on, in int lanes. */
+    private IntVector fifthBitLanes(long base, int c, int l) {
+        return qhOffset == NO_FIFTH_BITS
+                ? IntVector.zero(Simd.I)
+                : bytes(base + qhOffset + l).lanewise(VectorOperators.LSHR, 2 * c);
+    }
+
+    /** The low sub-block's quants: low nibbles, with bit 0 of {@code fifth} as their fifth bit. */
+    private static FloatVector lowQuants(IntVector bits, IntVector fifth) {
+        return (FloatVector) bits.and(0xF).or(fifth.and(1).lanewise(VectorOperators.LSHL, 4))
+                .convert(VectorOperators.I2F, 0);
+    }
+
+    /** The high sub-block's quants: high nibbles, with bit 1 of {@code fifth} as their fifth bit. */
+    private static FloatVector highQuants(IntVector bits, IntVector fifth) {
+        return (FloatVector) bits.lanewise(VectorOperators.LSHR, 4).or(fifth.and(2).lanewise(VectorOperators.LSHL, 3))
+                .convert(VectorOperators.I2F, 0);
     }
 
     /** Byte {@code i} of the 12 scale bytes, given as bytes 0-7 and 8-11. */

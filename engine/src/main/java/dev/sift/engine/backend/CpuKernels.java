@@ -7,13 +7,12 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.RecursiveAction;
-import java.util.stream.IntStream;
+import java.util.function.IntConsumer;
 
 /**
  * The CPU math of the forward pass: matrix-vector products split by rows over a persistent worker
- * pool, and the small element-wise kernels. One instance is shared by every session of a model.
+ * pool ({@link WorkerPool}), and the small element-wise kernels. One instance is shared by every
+ * session of a model.
  */
 public final class CpuKernels implements AutoCloseable {
 
@@ -30,20 +29,24 @@ public final class CpuKernels implements AutoCloseable {
     /** Rows per task of a batched matmul: a multiple of {@link TiledMatmul#ROWS}. */
     private static final int BATCH_TASK_ROWS = 16;
 
-    private final ForkJoinPool pool;
-    private final int threads;
+    /**
+     * Row ranges per thread of a matrix-vector product: each thread streams contiguous rows, and a
+     * thread slowed down (by another process on its core) leaves its later ranges to the others.
+     */
+    private static final int CHUNKS_PER_THREAD = 4;
 
-    /** @param threads worker threads for matrix products; 0 means all available processors */
+    private final WorkerPool pool;
+
+    /** @param threads threads for matrix products, the calling one included; 0 means all available processors */
     public CpuKernels(int threads) {
         if (threads < 0) {
             throw new IllegalArgumentException("threads must be 0 (all cores) or positive, got " + threads);
         }
-        this.threads = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
-        this.pool = new ForkJoinPool(this.threads);
+        this.pool = new WorkerPool(threads == 0 ? Runtime.getRuntime().availableProcessors() : threads);
     }
 
     public int threads() {
-        return threads;
+        return pool.threads();
     }
 
     /**
@@ -51,17 +54,23 @@ public final class CpuKernels implements AutoCloseable {
      * element {@code i * cols} of {@code weights}.
      */
     public void matmul(float[] out, Tensor weights, float[] x, int rows, int cols) {
-        if ((long) rows * cols < PARALLEL_THRESHOLD || threads == 1) {
-            for (int i = 0; i < rows; i++) {
-                out[i] = weights.dot((long) i * cols, x, 0, cols);
-            }
+        if ((long) rows * cols < PARALLEL_THRESHOLD || threads() == 1) {
+            rows(out, weights, x, cols, 0, rows);
             return;
         }
         if (ROW_TASKS) {
             parallelFor(rows, i -> out[i] = weights.dot((long) i * cols, x, 0, cols));
             return;
         }
-        pool.invoke(new RowChunks(out, weights, x, cols, 0, rows, Math.min(threads, rows)));
+        int chunks = Math.min(rows, threads() * CHUNKS_PER_THREAD);
+        parallelFor(chunks, chunk -> rows(out, weights, x, cols,
+                (int) ((long) rows * chunk / chunks), (int) ((long) rows * (chunk + 1) / chunks)));
+    }
+
+    private static void rows(float[] out, Tensor weights, float[] x, int cols, int from, int to) {
+        for (int i = from; i < to; i++) {
+            out[i] = weights.dot((long) i * cols, x, 0, cols);
+        }
     }
 
     /**
@@ -75,56 +84,13 @@ public final class CpuKernels implements AutoCloseable {
      */
     public void matmul(float[] out, Tensor weights, float[] x, int rows, int cols, int batch) {
         int tasks = (rows + BATCH_TASK_ROWS - 1) / BATCH_TASK_ROWS;
-        if (threads == 1) {
-            TiledMatmul.rows(out, weights, x, rows, cols, batch, 0, rows);
-            return;
-        }
         parallelFor(tasks, task -> TiledMatmul.rows(out, weights, x, rows, cols, batch,
                 task * BATCH_TASK_ROWS, Math.min(rows, (task + 1) * BATCH_TASK_ROWS)));
     }
 
-    /**
-     * Rows {@code [from, to)} of a matmul split into {@code chunks} contiguous ranges of nearly equal
-     * size, one per worker: halved recursively, so a matmul costs about {@code 2 * chunks} small tasks
-     * and each worker streams through one contiguous range of the weights.
-     */
-    private static final class RowChunks extends RecursiveAction {
-        private final float[] out;
-        private final Tensor weights;
-        private final float[] x;
-        private final int cols;
-        private final int from;
-        private final int to;
-        private final int chunks;
-
-        RowChunks(float[] out, Tensor weights, float[] x, int cols, int from, int to, int chunks) {
-            this.out = out;
-            this.weights = weights;
-            this.x = x;
-            this.cols = cols;
-            this.from = from;
-            this.to = to;
-            this.chunks = chunks;
-        }
-
-        @Override
-        protected void compute() {
-            if (chunks <= 1) {
-                for (int i = from; i < to; i++) {
-                    out[i] = weights.dot((long) i * cols, x, 0, cols);
-                }
-                return;
-            }
-            int leftChunks = chunks / 2;
-            int middle = from + (int) ((long) (to - from) * leftChunks / chunks);
-            invokeAll(new RowChunks(out, weights, x, cols, from, middle, leftChunks),
-                    new RowChunks(out, weights, x, cols, middle, to, chunks - leftChunks));
-        }
-    }
-
     /** Runs {@code body} for every index in {@code [0, n)} on the worker pool and waits for all. */
-    public void parallelFor(int n, java.util.function.IntConsumer body) {
-        pool.submit(() -> IntStream.range(0, n).parallel().forEach(body)).join();
+    public void parallelFor(int n, IntConsumer body) {
+        pool.run(n, body);
     }
 
     /** {@code out = x / rms(x) * weight}, with llama.cpp's epsilon placement. */
@@ -238,6 +204,6 @@ public final class CpuKernels implements AutoCloseable {
 
     @Override
     public void close() {
-        pool.shutdown();
+        pool.close();
     }
 }

@@ -4,6 +4,7 @@ import dev.sift.engine.gguf.TensorType;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
@@ -100,18 +101,24 @@ public final class Q6_KTensor extends Tensor {
         long qhAt = base + QH_OFFSET + 32 * half;
         for (int l = 0; l < 32; l += Simd.LANES) {
             int s = l / 16;
-            ByteVector ql0 = ByteVector.fromMemorySegment(Simd.B, data, ql + l, ByteOrder.LITTLE_ENDIAN);
-            ByteVector ql1 = ByteVector.fromMemorySegment(Simd.B, data, ql + 32 + l, ByteOrder.LITTLE_ENDIAN);
-            ByteVector qh = ByteVector.fromMemorySegment(Simd.B, data, qhAt + l, ByteOrder.LITTLE_ENDIAN);
-            ByteVector q0 = ql0.and((byte) 0xF).or(qh.and((byte) 3).lanewise(VectorOperators.LSHL, 4));
-            ByteVector q1 = ql1.and((byte) 0xF).or(qh.and((byte) 0xC).lanewise(VectorOperators.LSHL, 2));
-            ByteVector q2 = ql0.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF).or(qh.and((byte) 0x30));
-            ByteVector q3 = ql1.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF)
-                    .or(qh.lanewise(VectorOperators.LSHR, 2).and((byte) 0x30));
-            weights(q0, d * (byte) (scales >>> (8 * s + 0))).intoArray(out, o + l);
-            weights(q1, d * (byte) (scales >>> (8 * s + 16))).intoArray(out, o + 32 + l);
-            weights(q2, d * (byte) (scales >>> (8 * s + 32))).intoArray(out, o + 64 + l);
-            weights(q3, d * (byte) (scales >>> (8 * s + 48))).intoArray(out, o + 96 + l);
+            IntVector ql0 = (IntVector) ByteVector.fromMemorySegment(Simd.B, data, ql + l, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, Simd.I, 0);
+            IntVector ql1 = (IntVector) ByteVector.fromMemorySegment(Simd.B, data, ql + 32 + l, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, Simd.I, 0);
+            IntVector qh = (IntVector) ByteVector.fromMemorySegment(Simd.B, data, qhAt + l, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, Simd.I, 0);
+            IntVector q0 = ql0.and(0xF).or(qh.lanewise(VectorOperators.LSHL, 4).and(0x30));
+            IntVector q1 = ql1.and(0xF).or(qh.lanewise(VectorOperators.LSHL, 2).and(0x30));
+            IntVector q2 = ql0.lanewise(VectorOperators.LSHR, 4).or(qh.and(0x30));
+            IntVector q3 = ql1.lanewise(VectorOperators.LSHR, 4).or(qh.lanewise(VectorOperators.LSHR, 2).and(0x30));
+            ((FloatVector) q0.sub(32).convert(VectorOperators.I2F, 0)).mul(d * (byte) (scales >>> (8 * s)))
+                    .intoArray(out, o + l);
+            ((FloatVector) q1.sub(32).convert(VectorOperators.I2F, 0)).mul(d * (byte) (scales >>> (8 * s + 16)))
+                    .intoArray(out, o + 32 + l);
+            ((FloatVector) q2.sub(32).convert(VectorOperators.I2F, 0)).mul(d * (byte) (scales >>> (8 * s + 32)))
+                    .intoArray(out, o + 64 + l);
+            ((FloatVector) q3.sub(32).convert(VectorOperators.I2F, 0)).mul(d * (byte) (scales >>> (8 * s + 48)))
+                    .intoArray(out, o + 96 + l);
         }
     }
 
@@ -145,47 +152,59 @@ public final class Q6_KTensor extends Tensor {
         if (!Simd.BYTE_KERNELS || Simd.LANES > 16) {
             return dotScalar(from, x, xOffset, n);
         }
+        float[] lanes = Simd.scratch();
         float sum = 0f;
         for (int b = 0; b < n / BLOCK; b++) {
             long base = (from / BLOCK + b) * BLOCK_BYTES;
             float d = scale(base);
             int xi = xOffset + b * BLOCK;
-            sum += halfDot(base, 0, d, data.get(SCALES, base + SCALES_OFFSET), x, xi)
-                    + halfDot(base, 1, d, data.get(SCALES, base + SCALES_OFFSET + 8), x, xi + 128);
+            sum += halfDot(base, 0, d, data.get(SCALES, base + SCALES_OFFSET), x, xi, lanes)
+                    + halfDot(base, 1, d, data.get(SCALES, base + SCALES_OFFSET + 8), x, xi + 128, lanes);
         }
         return sum;
     }
 
     /**
      * One half (128 elements) of the block at {@code base}, whose eight sub-block scales are the bytes
-     * of {@code scales}, in its own method: the whole block in one
-     * method exceeds what C2 inlines, and the vector operations left as calls then box.
+     * of {@code scales}, in its own method: the whole block in one method exceeds what C2 inlines,
+     * and the vector operations left as calls then box. For the same reason the quants are put
+     * together here rather than in a helper: once compiled on its own, a helper of a few vector
+     * operations is too large to inline, and every call boxes its vectors (dot ran at a tenth of
+     * its speed). The bytes are widened to int lanes, where each step is one instruction (x86 has no
+     * byte shift); each quarter adds into its own sum. The sums' lanes are added up through
+     * {@code lanes} (this thread's scratch) rather than {@link VectorMath#sum}, which this method is
+     * too large to inline: passing it a vector would box it.
      */
-    private float halfDot(long base, int half, float d, long scales, float[] x, int xi) {
-        FloatVector acc = FloatVector.zero(Simd.F);
+    private float halfDot(long base, int half, float d, long scales, float[] x, int xi, float[] lanes) {
+        FloatVector sum0 = FloatVector.zero(Simd.F);
+        FloatVector sum1 = FloatVector.zero(Simd.F);
+        FloatVector sum2 = FloatVector.zero(Simd.F);
+        FloatVector sum3 = FloatVector.zero(Simd.F);
         long ql = base + 64 * half;
         long qhAt = base + QH_OFFSET + 32 * half;
         for (int l = 0; l < 32; l += Simd.LANES) {
             int s = l / 16;
-            ByteVector ql0 = ByteVector.fromMemorySegment(Simd.B, data, ql + l, ByteOrder.LITTLE_ENDIAN);
-            ByteVector ql1 = ByteVector.fromMemorySegment(Simd.B, data, ql + 32 + l, ByteOrder.LITTLE_ENDIAN);
-            ByteVector qh = ByteVector.fromMemorySegment(Simd.B, data, qhAt + l, ByteOrder.LITTLE_ENDIAN);
-            ByteVector q0 = ql0.and((byte) 0xF).or(qh.and((byte) 3).lanewise(VectorOperators.LSHL, 4));
-            ByteVector q1 = ql1.and((byte) 0xF).or(qh.and((byte) 0xC).lanewise(VectorOperators.LSHL, 2));
-            ByteVector q2 = ql0.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF).or(qh.and((byte) 0x30));
-            ByteVector q3 = ql1.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF)
-                    .or(qh.lanewise(VectorOperators.LSHR, 2).and((byte) 0x30));
-            acc = weights(q0, d * (byte) (scales >>> (8 * s + 0))).fma(FloatVector.fromArray(Simd.F, x, xi + l), acc);
-            acc = weights(q1, d * (byte) (scales >>> (8 * s + 16))).fma(FloatVector.fromArray(Simd.F, x, xi + 32 + l), acc);
-            acc = weights(q2, d * (byte) (scales >>> (8 * s + 32))).fma(FloatVector.fromArray(Simd.F, x, xi + 64 + l), acc);
-            acc = weights(q3, d * (byte) (scales >>> (8 * s + 48))).fma(FloatVector.fromArray(Simd.F, x, xi + 96 + l), acc);
+            IntVector ql0 = (IntVector) ByteVector.fromMemorySegment(Simd.B, data, ql + l, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, Simd.I, 0);
+            IntVector ql1 = (IntVector) ByteVector.fromMemorySegment(Simd.B, data, ql + 32 + l, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, Simd.I, 0);
+            IntVector qh = (IntVector) ByteVector.fromMemorySegment(Simd.B, data, qhAt + l, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, Simd.I, 0);
+            IntVector q0 = ql0.and(0xF).or(qh.lanewise(VectorOperators.LSHL, 4).and(0x30));
+            IntVector q1 = ql1.and(0xF).or(qh.lanewise(VectorOperators.LSHL, 2).and(0x30));
+            IntVector q2 = ql0.lanewise(VectorOperators.LSHR, 4).or(qh.and(0x30));
+            IntVector q3 = ql1.lanewise(VectorOperators.LSHR, 4).or(qh.lanewise(VectorOperators.LSHR, 2).and(0x30));
+            sum0 = ((FloatVector) q0.sub(32).convert(VectorOperators.I2F, 0)).mul(d * (byte) (scales >>> (8 * s)))
+                    .fma(FloatVector.fromArray(Simd.F, x, xi + l), sum0);
+            sum1 = ((FloatVector) q1.sub(32).convert(VectorOperators.I2F, 0)).mul(d * (byte) (scales >>> (8 * s + 16)))
+                    .fma(FloatVector.fromArray(Simd.F, x, xi + 32 + l), sum1);
+            sum2 = ((FloatVector) q2.sub(32).convert(VectorOperators.I2F, 0)).mul(d * (byte) (scales >>> (8 * s + 32)))
+                    .fma(FloatVector.fromArray(Simd.F, x, xi + 64 + l), sum2);
+            sum3 = ((FloatVector) q3.sub(32).convert(VectorOperators.I2F, 0)).mul(d * (byte) (scales >>> (8 * s + 48)))
+                    .fma(FloatVector.fromArray(Simd.F, x, xi + 96 + l), sum3);
         }
-        return VectorMath.sum(acc);
-    }
-
-    /** {@code (q - 32) * scale} in float lanes, for 6-bit quants {@code q} in byte lanes. */
-    private static FloatVector weights(ByteVector q, float scale) {
-        return ((FloatVector) q.sub((byte) 32).castShape(Simd.F, 0)).mul(scale);
+        sum0.add(sum1).add(sum2.add(sum3)).intoArray(lanes, 0);
+        return VectorMath.fold(lanes, 0);
     }
 
     /** The scalar reference of {@link #dot}: per sub-block of 16, {@code d * sc * sum((q - 32) * x)}. */

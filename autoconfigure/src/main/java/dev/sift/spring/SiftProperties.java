@@ -98,7 +98,7 @@ public class SiftProperties {
         /** Context length of each conversation in tokens; 0 uses the length the model was trained for. */
         private int contextLength = 4096;
 
-        /** Worker threads for the CPU backend; 0 uses every available processor. */
+        /** Threads for the CPU backend's matrix products, the calling thread included; 0 uses every available processor. */
         private int threads = 0;
 
         /** Whether the model is loaded at startup (eager) or on the first request (lazy). */

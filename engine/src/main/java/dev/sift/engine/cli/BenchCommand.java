@@ -40,7 +40,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--gen-tokens", defaultValue = "128", description = "Decoded tokens per run (default: ${DEFAULT-VALUE}).")
     int genTokens;
 
-    @Option(names = "--threads", defaultValue = "0", description = "Worker threads; 0 = all processors (default).")
+    @Option(names = "--threads", defaultValue = "0", description = "Threads for the matrix products, the calling one included; 0 = all processors (default).")
     int threads;
 
     @Option(names = "--runs", defaultValue = "5", description = "Measured runs (default: ${DEFAULT-VALUE}).")

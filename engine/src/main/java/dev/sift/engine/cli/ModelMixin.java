@@ -19,7 +19,7 @@ final class ModelMixin {
             description = "Context length in tokens; 0 = the model's (default).")
     int context;
 
-    @Option(names = "--threads", defaultValue = "0", description = "Worker threads; 0 = all processors (default).")
+    @Option(names = "--threads", defaultValue = "0", description = "Threads for the matrix products, the calling one included; 0 = all processors (default).")
     int threads;
 
     @Option(names = "--backend", defaultValue = "cpu",

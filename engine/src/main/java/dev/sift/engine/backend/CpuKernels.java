@@ -35,6 +35,9 @@ public final class CpuKernels implements AutoCloseable {
      */
     private static final int CHUNKS_PER_THREAD = 4;
 
+    /** Each thread's {@code e^-gate} for {@link #swiglu}, grown to the widest FFN seen. */
+    private static final ThreadLocal<float[]> SWIGLU_SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
+
     private final WorkerPool pool;
 
     /** @param threads threads for matrix products, the calling one included; 0 means all available processors */
@@ -133,7 +136,7 @@ public final class CpuKernels implements AutoCloseable {
      */
     public static void softmax(float[] x, int n) {
         float max = max(x, n);
-        float sum = exponentiate(x, n, max);
+        float sum = VectorMath.exp(x, x, n, 1f, max);
         divide(x, n, sum);
     }
 
@@ -149,21 +152,6 @@ public final class CpuKernels implements AutoCloseable {
         return maxes.reduceLanes(VectorOperators.MAX);
     }
 
-    /** {@code x[i] = exp(x[i] - max)}, returning the sum of the exponentials. */
-    private static float exponentiate(float[] x, int n, float max) {
-        int upper = F.loopBound(n);
-        FloatVector sums = FloatVector.zero(F);
-        for (int i = 0; i < upper; i += F.length()) {
-            FloatVector e = VectorMath.exp(FloatVector.fromArray(F, x, i).sub(max));
-            e.intoArray(x, i);
-            sums = e.add(sums);
-        }
-        VectorMask<Float> tail = F.indexInRange(upper, n);
-        FloatVector e = VectorMath.exp(FloatVector.fromArray(F, x, upper, tail).sub(max));
-        e.intoArray(x, upper, tail);
-        return VectorMath.sum(FloatVector.zero(F).blend(e, tail).add(sums));
-    }
-
     private static void divide(float[] x, int n, float divisor) {
         int upper = F.loopBound(n);
         for (int i = 0; i < upper; i += F.length()) {
@@ -174,21 +162,23 @@ public final class CpuKernels implements AutoCloseable {
     }
 
     /**
-     * {@code gate[i] = silu(gate[i]) * up[i]}: the SwiGLU activation, exponentials in vector lanes
-     * ({@link VectorMath#exp}), the last partial vector masked as in {@link #softmax}.
+     * {@code gate[i] = silu(gate[i]) * up[i]}: the SwiGLU activation, {@code silu(g) = g / (1 + e^-g)},
+     * the exponentials from {@link VectorMath#exp} into a per-thread scratch, the last partial vector
+     * masked as in {@link #softmax}.
      */
     public static void swiglu(float[] gate, float[] up, int n) {
-        int upper = F.loopBound(n);
-        for (int i = 0; i < upper; i += F.length()) {
-            swiglu(gate, up, i, F.maskAll(true));
+        float[] negativeExp = SWIGLU_SCRATCH.get();
+        if (negativeExp.length < n) {
+            negativeExp = new float[n];
+            SWIGLU_SCRATCH.set(negativeExp);
         }
-        swiglu(gate, up, upper, F.indexInRange(upper, n));
-    }
-
-    private static void swiglu(float[] gate, float[] up, int i, VectorMask<Float> lanes) {
-        FloatVector g = FloatVector.fromArray(F, gate, i, lanes);
-        FloatVector silu = g.div(VectorMath.exp(g.neg()).add(1f));
-        silu.mul(FloatVector.fromArray(F, up, i, lanes)).intoArray(gate, i, lanes);
+        VectorMath.exp(gate, negativeExp, n, -1f, 0f);
+        for (int i = 0; i < n; i += F.length()) {
+            VectorMask<Float> lanes = F.indexInRange(i, n);
+            FloatVector g = FloatVector.fromArray(F, gate, i, lanes);
+            g.div(FloatVector.fromArray(F, negativeExp, i, lanes).add(1f)).mul(FloatVector.fromArray(F, up, i, lanes))
+                    .intoArray(gate, i, lanes);
+        }
     }
 
     /** {@code x += y}. */

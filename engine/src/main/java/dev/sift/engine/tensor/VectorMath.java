@@ -100,23 +100,38 @@ public final class VectorMath {
     }
 
     /**
-     * {@code e^x} per lane, within 2 ulp; arguments are clamped to {@code [-87.34, 88]}, so very
-     * negative ones give about {@code 1e-38} rather than 0 and very positive ones about {@code 1.7e38}
-     * rather than infinity.
+     * {@code to[i] = e^(from[i] * scale - shift)} for {@code i < n} ({@code from} and {@code to} may
+     * be the same array), returning the sum of the {@code to[i]}. Within 2 ulp; arguments are
+     * clamped to {@code [-87.34, 88]}, so very negative ones give about {@code 1e-38} rather than 0
+     * and very positive ones about {@code 1.7e38} rather than infinity. Every vector, the last partial
+     * one included, goes through the same masked lanes, so an element gets the same exponential
+     * wherever it falls.
+     *
+     * <p>An operation on arrays rather than on a vector, with the polynomial written out in the
+     * loop: a method taking or returning vectors is inlined into its callers only while the JIT has
+     * not compiled it on its own, and once it has, every call boxes its vectors (softmax and SwiGLU
+     * then allocated tens of megabytes a second).
      */
-    public static FloatVector exp(FloatVector x) {
-        x = x.max(EXP_LOW).min(EXP_HIGH);
-        FloatVector n = x.mul(LOG2E).add(ROUNDER).sub(ROUNDER);
-        FloatVector r = n.fma(FloatVector.broadcast(F, -LN2_HIGH), x);
-        r = n.fma(FloatVector.broadcast(F, -LN2_LOW), r);
-        FloatVector p = r.fma(P0, P1);
-        p = p.fma(r, FloatVector.broadcast(F, P2));
-        p = p.fma(r, FloatVector.broadcast(F, P3));
-        p = p.fma(r, FloatVector.broadcast(F, P4));
-        p = p.fma(r, FloatVector.broadcast(F, P5));
-        FloatVector y = p.fma(r.mul(r), r).add(1f);
-        IntVector exponent = ((IntVector) n.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
-        return y.mul(exponent.reinterpretAsFloats());
+    public static float exp(float[] from, float[] to, int n, float scale, float shift) {
+        FloatVector sums = FloatVector.zero(F);
+        for (int i = 0; i < n; i += LANES) {
+            VectorMask<Float> lanes = F.indexInRange(i, n);
+            FloatVector x = FloatVector.fromArray(F, from, i, lanes).mul(scale).sub(shift).max(EXP_LOW).min(EXP_HIGH);
+            FloatVector k = x.mul(LOG2E).add(ROUNDER).sub(ROUNDER);
+            FloatVector r = k.fma(FloatVector.broadcast(F, -LN2_HIGH), x);
+            r = k.fma(FloatVector.broadcast(F, -LN2_LOW), r);
+            FloatVector p = r.fma(P0, P1);
+            p = p.fma(r, FloatVector.broadcast(F, P2));
+            p = p.fma(r, FloatVector.broadcast(F, P3));
+            p = p.fma(r, FloatVector.broadcast(F, P4));
+            p = p.fma(r, FloatVector.broadcast(F, P5));
+            FloatVector y = p.fma(r.mul(r), r).add(1f);
+            IntVector exponent = ((IntVector) k.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
+            FloatVector e = y.mul(exponent.reinterpretAsFloats());
+            e.intoArray(to, i, lanes);
+            sums = FloatVector.zero(F).blend(e, lanes).add(sums);
+        }
+        return sum(sums);
     }
 
     /**

@@ -80,13 +80,27 @@ final class WorkerPool implements AutoCloseable {
                 }
             }
             job.work();
-            while (job.finished.get() < tasks) {
-                Thread.onSpinWait();
-            }
+            awaitStragglers(job);
             current = null;
             job.rethrowFailure();
         } finally {
             submission.unlock();
+        }
+    }
+
+    /**
+     * Waits for the tasks other threads still run: spinning at first, then yielding the processor,
+     * so that with more threads than cores a worker that still has a task is not kept waiting for a
+     * core by the thread that waits for it.
+     */
+    private static void awaitStragglers(Job job) {
+        long start = System.nanoTime();
+        for (int spins = 1; job.finished.get() < job.tasks; spins++) {
+            if ((spins & 0xFF) == 0 && System.nanoTime() - start > SPIN_NANOS) {
+                Thread.yield();
+            } else {
+                Thread.onSpinWait();
+            }
         }
     }
 

@@ -35,6 +35,25 @@ class WorkerPoolTest {
     }
 
     @Test
+    void moreThreadsThanProcessorsStillFinishEveryJob() {
+        try (WorkerPool pool = new WorkerPool(4 * Runtime.getRuntime().availableProcessors() + 1)) {
+            for (int job = 0; job < 200; job++) {
+                AtomicIntegerArray runs = new AtomicIntegerArray(37);
+                pool.run(37, i -> {
+                    long until = System.nanoTime() + 20_000;
+                    while (System.nanoTime() < until) {
+                        Thread.onSpinWait();
+                    }
+                    runs.incrementAndGet(i);
+                });
+                for (int i = 0; i < 37; i++) {
+                    assertThat(runs.get(i)).isEqualTo(1);
+                }
+            }
+        }
+    }
+
+    @Test
     void theWorkersTakeTasksTooAndStillDoAfterParking() throws InterruptedException {
         try (WorkerPool pool = new WorkerPool(3)) {
             assertThat(threadsThatRan(pool)).hasSizeGreaterThan(1);

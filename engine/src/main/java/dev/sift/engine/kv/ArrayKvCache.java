@@ -150,6 +150,20 @@ public final class ArrayKvCache implements KvCache {
         values[layer][kvHead].weightedSum(entries, weights, out, outOffset);
     }
 
+    /** Each entry's key against every query of the group, half-precision keys widened once for all. */
+    @Override
+    public void keyDots(int layer, int kvHead, int entries, float[] query, int queryOffset, int queries,
+                        float[][] outs, int outsFrom) {
+        keys[layer][kvHead].dots(entries, query, queryOffset, queries, outs, outsFrom);
+    }
+
+    /** Every head of the group's weighted values, half-precision values widened once for all. */
+    @Override
+    public void weightedValues(int layer, int kvHead, int entries, float[][] weights, int weightsFrom, int count,
+                               float[] out, int outOffset) {
+        values[layer][kvHead].weightedSum(entries, weights, weightsFrom, count, out, outOffset);
+    }
+
     @Override
     public void readKey(int layer, int kvHead, int entry, float[] out, int outOffset) {
         keys[layer][kvHead].read(entry, out, outOffset);
@@ -294,6 +308,12 @@ public final class ArrayKvCache implements KvCache {
 
         /** {@code out[offset ..] = sum(weights[e] * entry e)} over the first {@code entries} entries. */
         void weightedSum(int entries, float[] weights, float[] out, int offset);
+
+        /** {@link #dots} for {@code queries} queries one after another: query {@code i}'s into {@code outs[outsFrom + i]}. */
+        void dots(int entries, float[] query, int queryOffset, int queries, float[][] outs, int outsFrom);
+
+        /** {@link #weightedSum} for {@code count} weight rows {@code weights[weightsFrom + i]}, outputs one after another. */
+        void weightedSum(int entries, float[][] weights, int weightsFrom, int count, float[] out, int offset);
     }
 
     private record FloatRows(float[] data, int headDim) implements Rows {
@@ -345,6 +365,20 @@ public final class ArrayKvCache implements KvCache {
             int base = entry * headDim;
             for (int i = 0; i < headDim; i++) {
                 out[offset + i] += weight * data[base + i];
+            }
+        }
+
+        @Override
+        public void dots(int entries, float[] query, int queryOffset, int queries, float[][] outs, int outsFrom) {
+            for (int i = 0; i < queries; i++) {
+                dots(entries, query, queryOffset + i * headDim, outs[outsFrom + i]);
+            }
+        }
+
+        @Override
+        public void weightedSum(int entries, float[][] weights, int weightsFrom, int count, float[] out, int offset) {
+            for (int i = 0; i < count; i++) {
+                weightedSum(entries, weights[weightsFrom + i], out, offset + i * headDim);
             }
         }
 
@@ -425,13 +459,23 @@ public final class ArrayKvCache implements KvCache {
 
         @Override
         public void dots(int entries, float[] query, int queryOffset, float[] out) {
+            dots(entries, query, queryOffset, 1, new float[][] {out}, 0);
+        }
+
+        /** Chunk by chunk widened once, then every query against the chunk's entries. */
+        @Override
+        public void dots(int entries, float[] query, int queryOffset, int queries, float[][] outs, int outsFrom) {
             float[] widened = widened();
             float[] lanes = LANES.get();
             for (int from = 0; from < entries; from += CHUNK) {
                 int count = Math.min(CHUNK, entries - from);
                 widen(from, count, widened, 0);
-                for (int e = 0; e < count; e++) {
-                    out[from + e] = ArrayKvCache.dot(widened, e * headDim, query, queryOffset, headDim, lanes);
+                for (int i = 0; i < queries; i++) {
+                    float[] out = outs[outsFrom + i];
+                    int q = queryOffset + i * headDim;
+                    for (int e = 0; e < count; e++) {
+                        out[from + e] = ArrayKvCache.dot(widened, e * headDim, query, q, headDim, lanes);
+                    }
                 }
             }
         }
@@ -444,30 +488,42 @@ public final class ArrayKvCache implements KvCache {
             }
         }
 
-        /** Chunk by chunk widened, one vector of the output at a time accumulated over the chunk in a register. */
         @Override
         public void weightedSum(int entries, float[] weights, float[] out, int offset) {
+            weightedSum(entries, new float[][] {weights}, 0, 1, out, offset);
+        }
+
+        /**
+         * Chunk by chunk widened once, then for every weight row one vector of its output at a time,
+         * accumulated over the chunk in a register.
+         */
+        @Override
+        public void weightedSum(int entries, float[][] weights, int weightsFrom, int rows, float[] out, int offset) {
             float[] widened = widened();
-            Arrays.fill(out, offset, offset + headDim, 0f);
+            Arrays.fill(out, offset, offset + rows * headDim, 0f);
             int upper = F.loopBound(headDim);
             for (int from = 0; from < entries; from += CHUNK) {
                 int count = Math.min(CHUNK, entries - from);
                 widen(from, count, widened, 0);
-                int i = 0;
-                for (; i < upper; i += F.length()) {
-                    FloatVector acc = FloatVector.fromArray(F, out, offset + i);
-                    for (int e = 0; e < count; e++) {
-                        acc = FloatVector.fromArray(F, widened, e * headDim + i)
-                                .fma(FloatVector.broadcast(F, weights[from + e]), acc);
+                for (int row = 0; row < rows; row++) {
+                    float[] w = weights[weightsFrom + row];
+                    int o = offset + row * headDim;
+                    int i = 0;
+                    for (; i < upper; i += F.length()) {
+                        FloatVector acc = FloatVector.fromArray(F, out, o + i);
+                        for (int e = 0; e < count; e++) {
+                            acc = FloatVector.fromArray(F, widened, e * headDim + i)
+                                    .fma(FloatVector.broadcast(F, w[from + e]), acc);
+                        }
+                        acc.intoArray(out, o + i);
                     }
-                    acc.intoArray(out, offset + i);
-                }
-                for (; i < headDim; i++) {
-                    float sum = out[offset + i];
-                    for (int e = 0; e < count; e++) {
-                        sum += weights[from + e] * widened[e * headDim + i];
+                    for (; i < headDim; i++) {
+                        float sum = out[o + i];
+                        for (int e = 0; e < count; e++) {
+                            sum += w[from + e] * widened[e * headDim + i];
+                        }
+                        out[o + i] = sum;
                     }
-                    out[offset + i] = sum;
                 }
             }
         }

@@ -70,6 +70,31 @@ public interface KvCache {
         }
     }
 
+    /**
+     * {@link #keyDots} for {@code queries} query heads that read this KV head (grouped-query
+     * attention), whose queries lie one after another from {@code queryOffset}: {@code outs[outsFrom + i][e]}
+     * is entry {@code e}'s key times query {@code i}. A cache that converts its keys to compute with
+     * them converts each once for the whole group; the default calls {@link #keyDots} per query.
+     */
+    default void keyDots(int layer, int kvHead, int entries, float[] query, int queryOffset, int queries,
+                         float[][] outs, int outsFrom) {
+        for (int i = 0; i < queries; i++) {
+            keyDots(layer, kvHead, entries, query, queryOffset + i * headDim(), outs[outsFrom + i]);
+        }
+    }
+
+    /**
+     * {@link #weightedValues} for {@code count} query heads that read this KV head: head {@code i}'s
+     * weights are {@code weights[weightsFrom + i]}, its output goes to {@code out[outOffset + i * headDim ..]}.
+     * The default calls {@link #weightedValues} per head.
+     */
+    default void weightedValues(int layer, int kvHead, int entries, float[][] weights, int weightsFrom, int count,
+                                float[] out, int outOffset) {
+        for (int i = 0; i < count; i++) {
+            weightedValues(layer, kvHead, entries, weights[weightsFrom + i], out, outOffset + i * headDim());
+        }
+    }
+
     /** Copies an entry's key into {@code out[outOffset..]}. */
     void readKey(int layer, int kvHead, int entry, float[] out, int outOffset);
 

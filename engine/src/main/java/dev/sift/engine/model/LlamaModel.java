@@ -253,9 +253,11 @@ public final class LlamaModel implements Decoder {
     /**
      * Causal scaled dot-product attention of the batch's queries over the cache, which already holds
      * the batch's own keys and values as its last {@code count} entries of every KV head: token
-     * {@code t} sees every entry before the batch and the batch's first {@code t + 1}. Per query
-     * head, the scores of all the batch's tokens are one matrix product with the head's keys, row by
-     * row; query head {@code h} reads KV head {@code h / groupSize}.
+     * {@code t} sees every entry before the batch and the batch's first {@code t + 1}. Query head
+     * {@code h} reads KV head {@code h / groupSize}; a task takes several query heads of one KV head,
+     * so that a cache that converts its keys and values (F16) converts them once for all of them, and
+     * as few heads per task as still gives every thread two tasks. The scores of all the batch's
+     * tokens are one matrix product with the head's keys, row by row.
      */
     private void attention(Activations a, KvCache cache, int layer, int count) {
         int headDim = config.headDim();
@@ -267,17 +269,22 @@ public final class LlamaModel implements Decoder {
             longest = Math.max(longest, cache.length(layer, g));
         }
         a.ensureScoresCapacity(longest);
-        kernels.parallelFor(heads, h -> {
-            int kvHead = h / groupSize;
+        int headsPerTask = Math.clamp(heads / (2 * kernels.threads()), 1, groupSize);
+        int tasksPerGroup = (groupSize + headsPerTask - 1) / headsPerTask;
+        kernels.parallelFor(config.kvHeads() * tasksPerGroup, task -> {
+            int kvHead = task / tasksPerGroup;
+            int first = kvHead * groupSize + task % tasksPerGroup * headsPerTask;
+            int queries = Math.min(headsPerTask, (kvHead + 1) * groupSize - first);
             int before = cache.length(layer, kvHead) - count;
-            float[] scores = a.scores[h];
             for (int t = 0; t < count; t++) {
                 int n = before + t + 1;
-                int at = (t * heads + h) * headDim;
-                cache.keyDots(layer, kvHead, n, a.q, at, scores);
-                CpuKernels.scale(scores, n, scale);
-                CpuKernels.softmax(scores, n);
-                cache.weightedValues(layer, kvHead, n, scores, a.attentionOut, at);
+                int at = (t * heads + first) * headDim;
+                cache.keyDots(layer, kvHead, n, a.q, at, queries, a.scores, first);
+                for (int h = first; h < first + queries; h++) {
+                    CpuKernels.scale(a.scores[h], n, scale);
+                    CpuKernels.softmax(a.scores[h], n);
+                }
+                cache.weightedValues(layer, kvHead, n, a.scores, first, queries, a.attentionOut, at);
             }
         });
     }

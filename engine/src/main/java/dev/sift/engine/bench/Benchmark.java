@@ -23,8 +23,12 @@ import java.util.function.Consumer;
  */
 public final class Benchmark {
 
-    /** Tokens of the warm-up run that lets the JIT compile the kernels before measuring. */
-    private static final int WARM_UP_TOKENS = 16;
+    /**
+     * Decoded tokens of the warm-up run that lets the JIT compile the kernels before measuring; its
+     * prompt is two full batches (or the measured prompt, if shorter), so that the batched kernels
+     * are compiled for the batch size the measured prompt runs in.
+     */
+    private static final int WARM_UP_TOKENS = 32;
 
     private Benchmark() {
     }
@@ -50,9 +54,10 @@ public final class Benchmark {
         }
         SplittableRandom random = new SplittableRandom(options.seed());
         int vocabulary = config.vocabularySize();
-        try (DecoderSequence warmUp = decoder.newSequence(2 * WARM_UP_TOKENS)) {
-            warmUp.forward(random.ints(WARM_UP_TOKENS, 0, vocabulary).toArray(), 0, WARM_UP_TOKENS, 0);
-            for (int p = WARM_UP_TOKENS; p < 2 * WARM_UP_TOKENS; p++) {
+        try (DecoderSequence warmUp = decoder.newSequence(capacity)) {
+            int prompt = Math.max(1, Math.min(options.promptTokens(), 2 * warmUp.batchSize()));
+            warmUp.forward(random.ints(prompt, 0, vocabulary).toArray(), 0, prompt, 0);
+            for (int p = prompt; p < Math.min(capacity, prompt + WARM_UP_TOKENS); p++) {
                 warmUp.forward(random.nextInt(vocabulary), p);
             }
         }

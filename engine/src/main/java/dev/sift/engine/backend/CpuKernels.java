@@ -167,11 +167,7 @@ public final class CpuKernels implements AutoCloseable {
      * masked as in {@link #softmax}.
      */
     public static void swiglu(float[] gate, float[] up, int n) {
-        float[] negativeExp = SWIGLU_SCRATCH.get();
-        if (negativeExp.length < n) {
-            negativeExp = new float[n];
-            SWIGLU_SCRATCH.set(negativeExp);
-        }
+        float[] negativeExp = Scratch.atLeast(SWIGLU_SCRATCH, n);
         VectorMath.exp(gate, negativeExp, n, -1f, 0f);
         for (int i = 0; i < n; i += F.length()) {
             VectorMask<Float> lanes = F.indexInRange(i, n);

@@ -55,7 +55,7 @@ final class TiledMatmul {
             Arrays.fill(out, t * rows + from, t * rows + to, 0f);
         }
         int depth = Math.min(DEPTH, cols);
-        float[] w = decodedRows((to - from) * depth);
+        float[] w = Scratch.atLeast(DECODED, (to - from) * depth);
         float[] sums = SUMS.get();
         for (int k = 0; k < cols; k += depth) {
             int n = Math.min(depth, cols - k);
@@ -81,15 +81,6 @@ final class TiledMatmul {
                 }
             }
         }
-    }
-
-    private static float[] decodedRows(int length) {
-        float[] w = DECODED.get();
-        if (w.length < length) {
-            w = new float[length];
-            DECODED.set(w);
-        }
-        return w;
     }
 
     /**

@@ -55,7 +55,7 @@ public final class Benchmark {
         SplittableRandom random = new SplittableRandom(options.seed());
         int vocabulary = config.vocabularySize();
         try (DecoderSequence warmUp = decoder.newSequence(capacity)) {
-            int prompt = Math.max(1, Math.min(options.promptTokens(), 2 * warmUp.batchSize()));
+            int prompt = Math.min(options.promptTokens(), 2 * warmUp.batchSize());
             warmUp.forward(random.ints(prompt, 0, vocabulary).toArray(), 0, prompt, 0);
             for (int p = prompt; p < Math.min(capacity, prompt + WARM_UP_TOKENS); p++) {
                 warmUp.forward(random.nextInt(vocabulary), p);

@@ -284,6 +284,9 @@ public final class ArrayKvCache implements KvCache {
             };
         }
 
+        /** Floats per entry. */
+        int headDim();
+
         /** Entries there is room for. */
         int entries();
 
@@ -309,11 +312,25 @@ public final class ArrayKvCache implements KvCache {
         /** {@code out[offset ..] = sum(weights[e] * entry e)} over the first {@code entries} entries. */
         void weightedSum(int entries, float[] weights, float[] out, int offset);
 
-        /** {@link #dots} for {@code queries} queries one after another: query {@code i}'s into {@code outs[outsFrom + i]}. */
-        void dots(int entries, float[] query, int queryOffset, int queries, float[][] outs, int outsFrom);
+        /**
+         * {@link #dots} for {@code queries} queries one after another: query {@code i}'s into
+         * {@code outs[outsFrom + i]}. The default calls {@link #dots} per query.
+         */
+        default void dots(int entries, float[] query, int queryOffset, int queries, float[][] outs, int outsFrom) {
+            for (int i = 0; i < queries; i++) {
+                dots(entries, query, queryOffset + i * headDim(), outs[outsFrom + i]);
+            }
+        }
 
-        /** {@link #weightedSum} for {@code count} weight rows {@code weights[weightsFrom + i]}, outputs one after another. */
-        void weightedSum(int entries, float[][] weights, int weightsFrom, int count, float[] out, int offset);
+        /**
+         * {@link #weightedSum} for {@code count} weight rows {@code weights[weightsFrom + i]}, outputs
+         * one after another. The default calls {@link #weightedSum} per row.
+         */
+        default void weightedSum(int entries, float[][] weights, int weightsFrom, int count, float[] out, int offset) {
+            for (int i = 0; i < count; i++) {
+                weightedSum(entries, weights[weightsFrom + i], out, offset + i * headDim());
+            }
+        }
     }
 
     private record FloatRows(float[] data, int headDim) implements Rows {
@@ -365,20 +382,6 @@ public final class ArrayKvCache implements KvCache {
             int base = entry * headDim;
             for (int i = 0; i < headDim; i++) {
                 out[offset + i] += weight * data[base + i];
-            }
-        }
-
-        @Override
-        public void dots(int entries, float[] query, int queryOffset, int queries, float[][] outs, int outsFrom) {
-            for (int i = 0; i < queries; i++) {
-                dots(entries, query, queryOffset + i * headDim, outs[outsFrom + i]);
-            }
-        }
-
-        @Override
-        public void weightedSum(int entries, float[][] weights, int weightsFrom, int count, float[] out, int offset) {
-            for (int i = 0; i < count; i++) {
-                weightedSum(entries, weights[weightsFrom + i], out, offset + i * headDim);
             }
         }
 
@@ -498,20 +501,20 @@ public final class ArrayKvCache implements KvCache {
          * accumulated over the chunk in a register.
          */
         @Override
-        public void weightedSum(int entries, float[][] weights, int weightsFrom, int rows, float[] out, int offset) {
+        public void weightedSum(int entries, float[][] weights, int weightsFrom, int count, float[] out, int offset) {
             float[] widened = widened();
-            Arrays.fill(out, offset, offset + rows * headDim, 0f);
+            Arrays.fill(out, offset, offset + count * headDim, 0f);
             int upper = F.loopBound(headDim);
             for (int from = 0; from < entries; from += CHUNK) {
-                int count = Math.min(CHUNK, entries - from);
-                widen(from, count, widened, 0);
-                for (int row = 0; row < rows; row++) {
+                int chunk = Math.min(CHUNK, entries - from);
+                widen(from, chunk, widened, 0);
+                for (int row = 0; row < count; row++) {
                     float[] w = weights[weightsFrom + row];
                     int o = offset + row * headDim;
                     int i = 0;
                     for (; i < upper; i += F.length()) {
                         FloatVector acc = FloatVector.fromArray(F, out, o + i);
-                        for (int e = 0; e < count; e++) {
+                        for (int e = 0; e < chunk; e++) {
                             acc = FloatVector.fromArray(F, widened, e * headDim + i)
                                     .fma(FloatVector.broadcast(F, w[from + e]), acc);
                         }
@@ -519,7 +522,7 @@ public final class ArrayKvCache implements KvCache {
                     }
                     for (; i < headDim; i++) {
                         float sum = out[o + i];
-                        for (int e = 0; e < count; e++) {
+                        for (int e = 0; e < chunk; e++) {
                             sum += w[from + e] * widened[e * headDim + i];
                         }
                         out[o + i] = sum;

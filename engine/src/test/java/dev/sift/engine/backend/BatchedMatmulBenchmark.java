@@ -1,7 +1,7 @@
 package dev.sift.engine.backend;
 
 import dev.sift.engine.gguf.TensorType;
-import dev.sift.engine.tensor.Quantizer;
+import dev.sift.engine.tensor.RandomWeights;
 import dev.sift.engine.tensor.Tensor;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -18,7 +18,6 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -55,19 +54,9 @@ public class BatchedMatmulBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-        TensorType tensorType = TensorType.valueOf(type);
         SplittableRandom random = new SplittableRandom(9);
-        float[] values = new float[cols];
-        long rowBytes = tensorType.bytesFor(cols);
         arena = Arena.ofShared();
-        MemorySegment data = arena.allocate(rowBytes * rows, 64);
-        for (int r = 0; r < rows; r++) {
-            for (int i = 0; i < cols; i++) {
-                values[i] = (float) random.nextGaussian();
-            }
-            MemorySegment.copy(MemorySegment.ofArray(Quantizer.quantize(tensorType, values)), 0, data, r * rowBytes, rowBytes);
-        }
-        weights = Tensor.of(tensorType, data, (long) rows * cols);
+        weights = RandomWeights.matrix(TensorType.valueOf(type), rows, cols, random, arena);
         x = new float[batch * cols];
         for (int i = 0; i < x.length; i++) {
             x[i] = (float) random.nextGaussian();

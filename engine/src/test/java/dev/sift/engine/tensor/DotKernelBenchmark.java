@@ -16,7 +16,6 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -51,19 +50,9 @@ public class DotKernelBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-        TensorType tensorType = TensorType.valueOf(type);
         SplittableRandom random = new SplittableRandom(5);
-        float[] values = new float[cols];
-        long rowBytes = tensorType.bytesFor(cols);
         arena = Arena.ofShared();
-        MemorySegment data = arena.allocate(rowBytes * rows, 64);
-        for (int r = 0; r < rows; r++) {
-            for (int i = 0; i < cols; i++) {
-                values[i] = (float) random.nextGaussian();
-            }
-            MemorySegment.copy(MemorySegment.ofArray(Quantizer.quantize(tensorType, values)), 0, data, r * rowBytes, rowBytes);
-        }
-        weights = Tensor.of(tensorType, data, (long) rows * cols);
+        weights = RandomWeights.matrix(TensorType.valueOf(type), rows, cols, random, arena);
         x = new float[cols];
         for (int i = 0; i < cols; i++) {
             x[i] = (float) random.nextGaussian();

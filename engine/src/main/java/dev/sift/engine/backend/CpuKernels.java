@@ -26,7 +26,7 @@ public final class CpuKernels implements AutoCloseable {
      */
     private static final boolean ROW_TASKS = "scalar".equals(System.getProperty("sift.kernels"));
 
-    /** Rows per task of a batched matmul: a multiple of {@link TiledMatmul#ROWS}. */
+    /** Rows per task of a batched matmul: a multiple of {@link TiledMatmul#COLUMN_ROWS}. */
     private static final int BATCH_TASK_ROWS = 16;
 
     /**
@@ -87,7 +87,8 @@ public final class CpuKernels implements AutoCloseable {
      */
     public void matmul(float[] out, Tensor weights, float[] x, int rows, int cols, int batch) {
         int tasks = (rows + BATCH_TASK_ROWS - 1) / BATCH_TASK_ROWS;
-        parallelFor(tasks, task -> TiledMatmul.rows(out, weights, x, rows, cols, batch,
+        float[] xt = TiledMatmul.transpose(x, cols, batch);
+        parallelFor(tasks, task -> TiledMatmul.rows(out, weights, xt, rows, cols, batch,
                 task * BATCH_TASK_ROWS, Math.min(rows, (task + 1) * BATCH_TASK_ROWS)));
     }
 

@@ -3,11 +3,15 @@ package dev.sift.engine.tensor;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 
 /**
  * The super-block layout that ggml's Q4_K and Q5_K share, decoded here once for both.
@@ -34,6 +38,29 @@ final class ScaleMinBlocks {
     static final int QS_BYTES = 128;
     private static final int SCALES_OFFSET = 4;
     private static final int NO_FIFTH_BITS = -1;
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final int SIX_BITS = 0x3F3F3F3F;
+    private static final int LOW_NIBBLES = 0x0F0F0F0F;
+    private static final int TWO_BITS = 0x03030303;
+    /** The eight scales and eight minimums as 16 bytes, two longs. */
+    private static final VectorSpecies<Long> PACKED = LongVector.SPECIES_128;
+    /**
+     * Where a block's sixteen factors go in the thread's {@link Simd#scratch}: after the row's
+     * lanes that {@link #dot} keeps at its start.
+     */
+    private static final int FACTORS = Simd.LANES;
+    /** Per {@link Simd#LANES} of the sixteen factors, the lanes that are minimums. */
+    @SuppressWarnings("unchecked")
+    private static final VectorMask<Float>[] MINS = new VectorMask[Math.max(1, 2 * SUB_BLOCKS / Simd.LANES)];
+
+    static {
+        boolean[] isMin = new boolean[Math.max(2 * SUB_BLOCKS, Simd.LANES)];
+        Arrays.fill(isMin, SUB_BLOCKS, 2 * SUB_BLOCKS, true);
+        for (int part = 0; part < MINS.length; part++) {
+            MINS[part] = VectorMask.fromArray(Simd.F, isMin, part * Simd.LANES);
+        }
+    }
 
     private final MemorySegment data;
     private final int blockBytes;
@@ -139,22 +166,20 @@ final class ScaleMinBlocks {
 
     /** The block at {@code base} into {@code out[o .. o+256)}, in its own method as {@link #blockDot} is. */
     private void dequantizeBlock(long base, float[] out, int o) {
-        float d = half(base);
-        float dmin = half(base + 2);
-        long low8 = data.get(LONG, base + SCALES_OFFSET);
-        int high4 = data.get(INT, base + SCALES_OFFSET + 8);
+        float[] factors = Simd.scratch();
+        factors(base, factors);
         for (int c = 0; c < SUB_BLOCKS / 2; c++) {
             int j = 2 * c;
-            float lowScale = d * packedScale(low8, high4, j);
-            float lowMin = dmin * packedMin(low8, high4, j);
-            float highScale = d * packedScale(low8, high4, j + 1);
-            float highMin = dmin * packedMin(low8, high4, j + 1);
+            float lowScale = factors[FACTORS + j];
+            float lowMin = factors[FACTORS + SUB_BLOCKS + j];
+            float highScale = factors[FACTORS + j + 1];
+            float highMin = factors[FACTORS + SUB_BLOCKS + j + 1];
             int oc = o + 2 * SUB_BLOCK * c;
             for (int l = 0; l < SUB_BLOCK; l += Simd.LANES) {
                 IntVector bits = bytes(base + qsOffset + SUB_BLOCK * c + l);
                 IntVector fifth = fifthBitLanes(base, c, l);
-                lowQuants(bits, fifth).mul(lowScale).sub(lowMin).intoArray(out, oc + l);
-                highQuants(bits, fifth).mul(highScale).sub(highMin).intoArray(out, oc + SUB_BLOCK + l);
+                lowQuants(bits, fifth).mul(lowScale).add(lowMin).intoArray(out, oc + l);
+                highQuants(bits, fifth).mul(highScale).add(highMin).intoArray(out, oc + SUB_BLOCK + l);
             }
         }
     }
@@ -198,8 +223,6 @@ final class ScaleMinBlocks {
         return VectorMath.fold(lanes, 0);
     }
 
-    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
 
     /**
      * Adds the block at {@code base} times {@code x[xi ..]} to the vector lanes at {@code lanes[0 ..]},
@@ -211,18 +234,15 @@ final class ScaleMinBlocks {
      * the time, and Q4_K's {@code dot} went from 567 to 469 us per 2048 x 2048 without it.
      */
     private void blockDot(long base, float[] x, int xi, float[] lanes) {
-        float d = half(base);
-        float dmin = half(base + 2);
-        long low8 = data.get(LONG, base + SCALES_OFFSET);
-        int high4 = data.get(INT, base + SCALES_OFFSET + 8);
+        factors(base, lanes);
         FloatVector lowSum = FloatVector.zero(Simd.F);
         FloatVector highSum = FloatVector.zero(Simd.F);
         for (int c = 0; c < SUB_BLOCKS / 2; c++) {
             int j = 2 * c;
-            FloatVector lowScale = FloatVector.broadcast(Simd.F, d * packedScale(low8, high4, j));
-            FloatVector lowMin = FloatVector.broadcast(Simd.F, -dmin * packedMin(low8, high4, j));
-            FloatVector highScale = FloatVector.broadcast(Simd.F, d * packedScale(low8, high4, j + 1));
-            FloatVector highMin = FloatVector.broadcast(Simd.F, -dmin * packedMin(low8, high4, j + 1));
+            FloatVector lowScale = FloatVector.broadcast(Simd.F, lanes[FACTORS + j]);
+            FloatVector lowMin = FloatVector.broadcast(Simd.F, lanes[FACTORS + SUB_BLOCKS + j]);
+            FloatVector highScale = FloatVector.broadcast(Simd.F, lanes[FACTORS + j + 1]);
+            FloatVector highMin = FloatVector.broadcast(Simd.F, lanes[FACTORS + SUB_BLOCKS + j + 1]);
             int xc = xi + 2 * SUB_BLOCK * c;
             for (int l = 0; l < SUB_BLOCK; l += Simd.LANES) {
                 IntVector bits = bytes(base + qsOffset + SUB_BLOCK * c + l);
@@ -234,6 +254,37 @@ final class ScaleMinBlocks {
             }
         }
         lowSum.add(highSum).add(FloatVector.fromArray(Simd.F, lanes, 0)).intoArray(lanes, 0);
+    }
+
+    /**
+     * The block at {@code base}'s eight {@code d * sc} into {@code factors[FACTORS ..]} and its eight
+     * {@code -dmin * m} after them. The 12 packed bytes are read in two loads and unpacked four
+     * sub-blocks at a time in 32-bit words (see {@link #pack}); the 16 six-bit values are then
+     * widened, converted and scaled in vector lanes, where unpacking and converting them one at a
+     * time was most of a block's work. The products are the ones a scalar {@code d * sc} and
+     * {@code -dmin * m} give, bit for bit.
+     */
+    private void factors(long base, float[] factors) {
+        long low8 = data.get(LONG, base + SCALES_OFFSET);
+        int high4 = data.get(INT, base + SCALES_OFFSET + 8);
+        int scaleBytes = (int) low8;
+        int minBytes = (int) (low8 >>> 32);
+        int lowScales = scaleBytes & SIX_BITS;
+        int lowMins = minBytes & SIX_BITS;
+        int highScales = (high4 & LOW_NIBBLES) | ((scaleBytes >>> 6) & TWO_BITS) << 4;
+        int highMins = ((high4 >>> 4) & LOW_NIBBLES) | ((minBytes >>> 6) & TWO_BITS) << 4;
+        ByteVector values = LongVector.zero(PACKED)
+                .withLane(0, Integer.toUnsignedLong(lowScales) | (long) highScales << 32)
+                .withLane(1, Integer.toUnsignedLong(lowMins) | (long) highMins << 32)
+                .reinterpretAsBytes();
+        FloatVector d = FloatVector.broadcast(Simd.F, half(base));
+        FloatVector minusDmin = FloatVector.broadcast(Simd.F, -half(base + 2));
+        for (int part = 0; part < 2 * SUB_BLOCKS / Simd.LANES; part++) {
+            ((FloatVector) values.convertShape(VectorOperators.ZERO_EXTEND_B2I, Simd.I, part)
+                    .convert(VectorOperators.I2F, 0))
+                    .mul(d.blend(minusDmin, MINS[part]))
+                    .intoArray(factors, FACTORS + part * Simd.LANES);
+        }
     }
 
     /**
@@ -263,25 +314,6 @@ final class ScaleMinBlocks {
     private static FloatVector highQuants(IntVector bits, IntVector fifth) {
         return (FloatVector) bits.lanewise(VectorOperators.LSHR, 4).or(fifth.and(2).lanewise(VectorOperators.LSHL, 3))
                 .convert(VectorOperators.I2F, 0);
-    }
-
-    /** Byte {@code i} of the 12 scale bytes, given as bytes 0-7 and 8-11. */
-    private static int packedByte(long low8, int high4, int i) {
-        return i < 8 ? (int) (low8 >>> (8 * i)) & 0xFF : (high4 >>> (8 * (i - 8))) & 0xFF;
-    }
-
-    /** {@link #scale} from the scale bytes in registers. */
-    private static int packedScale(long low8, int high4, int j) {
-        return j < 4
-                ? packedByte(low8, high4, j) & 63
-                : (packedByte(low8, high4, j + 4) & 0xF) | (packedByte(low8, high4, j - 4) >>> 6) << 4;
-    }
-
-    /** {@link #min} from the scale bytes in registers. */
-    private static int packedMin(long low8, int high4, int j) {
-        return j < 4
-                ? packedByte(low8, high4, j + 4) & 63
-                : (packedByte(low8, high4, j + 4) >>> 4) | (packedByte(low8, high4, j) >>> 6) << 4;
     }
 
     /**

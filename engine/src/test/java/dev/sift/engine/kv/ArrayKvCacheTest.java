@@ -1,6 +1,10 @@
 package dev.sift.engine.kv;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -13,6 +17,40 @@ class ArrayKvCacheTest {
             cache.append(0, p, new float[]{p, -p, 10 * p, -10 * p}, new float[]{p + 0.5f, 0, 0, 0});
         }
         return cache;
+    }
+
+    @ParameterizedTest
+    @EnumSource(KvPrecision.class)
+    void keyDotsOfManyEntriesAreEachEntrysKeyDotBitForBit(KvPrecision precision) {
+        int headDim = 64;
+        int entries = 3 * 16 + 5;
+        int queries = 3;
+        ArrayKvCache cache = new ArrayKvCache(1, 2, headDim, 1024, precision);
+        Random random = new Random(17);
+        float[] keys = new float[2 * headDim];
+        float[] values = new float[2 * headDim];
+        for (int position = 0; position < entries; position++) {
+            for (int i = 0; i < keys.length; i++) {
+                keys[i] = (float) random.nextGaussian();
+                values[i] = (float) random.nextGaussian();
+            }
+            cache.append(0, position, keys, values);
+        }
+        float[] query = new float[queries * headDim];
+        for (int i = 0; i < query.length; i++) {
+            query[i] = (float) random.nextGaussian();
+        }
+        float[][] grouped = new float[queries][entries];
+        cache.keyDots(0, 1, entries, query, 0, queries, grouped, 0);
+        for (int h = 0; h < queries; h++) {
+            float[] single = new float[entries];
+            cache.keyDots(0, 1, entries, query, h * headDim, single);
+            for (int e = 0; e < entries; e++) {
+                float expected = cache.keyDot(0, 1, e, query, h * headDim);
+                assertThat(single[e]).as("%s query %d entry %d", precision, h, e).isEqualTo(expected);
+                assertThat(grouped[h][e]).as("%s grouped query %d entry %d", precision, h, e).isEqualTo(expected);
+            }
+        }
     }
 
     @Test

@@ -97,6 +97,50 @@ public final class CpuKernels implements AutoCloseable {
         pool.run(n, body);
     }
 
+    /**
+     * Attention scores of up to four queries against {@code entries} keys given transposed,
+     * {@code keys[d * stride + e]} for dimension {@code d} of entry {@code e}: {@code outs[outsFrom + i][e]
+     * = query[queryOffset + i * headDim ..] · key e} for {@code i < queries}. Lanes hold 16 entries
+     * (one vector), each query's element is broadcast, and a score is its products added in
+     * dimension order, so no lanes are added across. The scores of the entries up to the next
+     * whole vector are written too: {@code outs} rows and {@code keys} rows must hold them
+     * ({@code stride} at least {@code entries} rounded up to the vector length).
+     */
+    public static void keyScores(float[] keys, int stride, int headDim, int entries, float[] query, int queryOffset,
+                                 int queries, float[][] outs, int outsFrom) {
+        if (queries < 1 || queries > 4) {
+            throw new IllegalArgumentException("1 to 4 queries at a time, got " + queries);
+        }
+        // Missing queries repeat the last one; their scores are computed and not stored.
+        int q0 = queryOffset;
+        int q1 = queryOffset + Math.min(1, queries - 1) * headDim;
+        int q2 = queryOffset + Math.min(2, queries - 1) * headDim;
+        int q3 = queryOffset + Math.min(3, queries - 1) * headDim;
+        for (int e = 0; e < entries; e += F.length()) {
+            FloatVector s0 = FloatVector.zero(F);
+            FloatVector s1 = FloatVector.zero(F);
+            FloatVector s2 = FloatVector.zero(F);
+            FloatVector s3 = FloatVector.zero(F);
+            for (int d = 0, k = e; d < headDim; d++, k += stride) {
+                FloatVector key = FloatVector.fromArray(F, keys, k);
+                s0 = FloatVector.broadcast(F, query[q0 + d]).fma(key, s0);
+                s1 = FloatVector.broadcast(F, query[q1 + d]).fma(key, s1);
+                s2 = FloatVector.broadcast(F, query[q2 + d]).fma(key, s2);
+                s3 = FloatVector.broadcast(F, query[q3 + d]).fma(key, s3);
+            }
+            s0.intoArray(outs[outsFrom], e);
+            if (queries > 1) {
+                s1.intoArray(outs[outsFrom + 1], e);
+            }
+            if (queries > 2) {
+                s2.intoArray(outs[outsFrom + 2], e);
+            }
+            if (queries > 3) {
+                s3.intoArray(outs[outsFrom + 3], e);
+            }
+        }
+    }
+
     /** {@code out = x / rms(x) * weight}, with llama.cpp's epsilon placement. */
     public static void rmsNorm(float[] out, float[] x, Tensor weight, int n, float epsilon) {
         rmsNorm(out, 0, x, 0, weight, n, epsilon);

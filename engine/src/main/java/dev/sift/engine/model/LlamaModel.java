@@ -6,6 +6,9 @@ import dev.sift.engine.kv.KvCache;
 import dev.sift.engine.kv.KvPrecision;
 import dev.sift.engine.kv.QueryWindow;
 import dev.sift.engine.tensor.Tensor;
+import dev.sift.engine.tensor.VectorMath;
+
+import java.util.Arrays;
 
 /**
  * A Llama-family decoder: token embedding, {@code layers} blocks of RMSNorm, grouped-query attention
@@ -28,6 +31,9 @@ public final class LlamaModel implements Decoder {
      * slice of a batch's activations that the batched matmul keeps hot fits a level-2 cache.
      */
     static final int BATCH = 64;
+
+    /** Each worker's keys of one KV head, transposed for {@link CpuKernels#keyScores}. */
+    private static final ThreadLocal<float[]> TRANSPOSED_KEYS = ThreadLocal.withInitial(() -> new float[0]);
 
     private final ModelConfig config;
     private final CpuKernels kernels;
@@ -167,7 +173,7 @@ public final class LlamaModel implements Decoder {
                 System.arraycopy(a.v, t * kvDim, s.value, 0, kvDim);
                 cache.append(l, position + t, s.key, s.value);
             }
-            attention(a, cache, l, count);
+            attention(a, cache, l, count, prompt);
             matmul(a.xb2, layer.wo(), a.attentionOut, dim, qDim, count, prompt);
             CpuKernels.add(a.x, a.xb2, count * dim);
 
@@ -256,10 +262,14 @@ public final class LlamaModel implements Decoder {
      * {@code t} sees every entry before the batch and the batch's first {@code t + 1}. Query head
      * {@code h} reads KV head {@code h / groupSize}; a task takes several query heads of one KV head,
      * so that a cache that converts its keys and values (F16) converts them once for all of them, and
-     * as few heads per task as still gives every thread two tasks. The scores of all the batch's
-     * tokens are one matrix product with the head's keys, row by row.
+     * as few heads per task as still gives every thread two tasks.
+     *
+     * <p>Prompt tokens ({@code prompt}) read the KV head's keys once per batch, transposed, and get
+     * their scores from {@link CpuKernels#keyScores}, 16 entries per vector with no lanes added
+     * across; a decoded token's scores are the cache's own key dots. Like the batched matrix
+     * product, the prompt path gives a token the same scores whatever batch it is in.
      */
-    private void attention(Activations a, KvCache cache, int layer, int count) {
+    private void attention(Activations a, KvCache cache, int layer, int count, boolean prompt) {
         int headDim = config.headDim();
         int heads = config.heads();
         int groupSize = config.groupSize();
@@ -268,18 +278,26 @@ public final class LlamaModel implements Decoder {
         for (int g = 0; g < config.kvHeads(); g++) {
             longest = Math.max(longest, cache.length(layer, g));
         }
-        a.ensureScoresCapacity(longest);
-        int headsPerTask = Math.clamp(heads / (2 * kernels.threads()), 1, groupSize);
+        int lanes = VectorMath.F.length();
+        a.ensureScoresCapacity((longest + lanes - 1) / lanes * lanes);
+        int headsPerTask = Math.clamp(heads / (2 * kernels.threads()), 1, Math.min(groupSize, 4));
         int tasksPerGroup = (groupSize + headsPerTask - 1) / headsPerTask;
         kernels.parallelFor(config.kvHeads() * tasksPerGroup, task -> {
             int kvHead = task / tasksPerGroup;
             int first = kvHead * groupSize + task % tasksPerGroup * headsPerTask;
             int queries = Math.min(headsPerTask, (kvHead + 1) * groupSize - first);
-            int before = cache.length(layer, kvHead) - count;
+            int entries = cache.length(layer, kvHead);
+            int before = entries - count;
+            float[] keys = prompt ? transposedKeys(cache, layer, kvHead, entries) : null;
+            int stride = (entries + lanes - 1) / lanes * lanes;
             for (int t = 0; t < count; t++) {
                 int n = before + t + 1;
                 int at = (t * heads + first) * headDim;
-                cache.keyDots(layer, kvHead, n, a.q, at, queries, a.scores, first);
+                if (prompt) {
+                    CpuKernels.keyScores(keys, stride, headDim, n, a.q, at, queries, a.scores, first);
+                } else {
+                    cache.keyDots(layer, kvHead, n, a.q, at, queries, a.scores, first);
+                }
                 for (int h = first; h < first + queries; h++) {
                     CpuKernels.scale(a.scores[h], n, scale);
                     CpuKernels.softmax(a.scores[h], n);
@@ -287,6 +305,41 @@ public final class LlamaModel implements Decoder {
                 cache.weightedValues(layer, kvHead, n, a.scores, first, queries, a.attentionOut, at);
             }
         });
+    }
+
+    /**
+     * The first {@code entries} keys of a KV head in this thread's scratch, transposed:
+     * {@code keys[d * stride + e]}, the stride {@code entries} rounded up to a whole vector, the
+     * padding zero.
+     */
+    private float[] transposedKeys(KvCache cache, int layer, int kvHead, int entries) {
+        int headDim = config.headDim();
+        int lanes = VectorMath.F.length();
+        int stride = (entries + lanes - 1) / lanes * lanes;
+        float[] keys = TRANSPOSED_KEYS.get();
+        if (keys.length < headDim * (stride + lanes)) {
+            keys = new float[headDim * (stride + lanes)];
+            TRANSPOSED_KEYS.set(keys);
+        }
+        // A vector's worth of keys is read after the columns, then written out a run of entries per
+        // dimension: a key spread straight over the columns would step a whole column at a time,
+        // always onto the same cache set.
+        int block = headDim * stride;
+        for (int e0 = 0; e0 < stride; e0 += lanes) {
+            for (int j = 0; j < lanes; j++) {
+                if (e0 + j < entries) {
+                    cache.readKey(layer, kvHead, e0 + j, keys, block + j * headDim);
+                } else {
+                    Arrays.fill(keys, block + j * headDim, block + (j + 1) * headDim, 0f);
+                }
+            }
+            for (int d = 0; d < headDim; d++) {
+                for (int j = 0; j < lanes; j++) {
+                    keys[d * stride + e0 + j] = keys[block + j * headDim + d];
+                }
+            }
+        }
+        return keys;
     }
 
     /** What a sequence keeps from call to call. */

@@ -1,0 +1,66 @@
+package dev.sift.engine.backend;
+
+import dev.sift.engine.tensor.VectorMath;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.Arrays;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+/** {@link CpuKernels#keyScores} against each query's dot product with each key, written out. */
+class KeyScoresTest {
+
+    private static final int LANES = VectorMath.F.length();
+    private static final int HEAD_DIM = 64;
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, 3, 4})
+    void scoresAreEachQuerysDotProductWithEachKey(int queries) {
+        Random random = new Random(queries);
+        int entries = 3 * LANES + 5;
+        int stride = 4 * LANES;
+        float[][] keys = new float[entries][HEAD_DIM];
+        float[] transposed = new float[HEAD_DIM * stride];
+        for (int e = 0; e < entries; e++) {
+            for (int d = 0; d < HEAD_DIM; d++) {
+                keys[e][d] = (float) random.nextGaussian();
+                transposed[d * stride + e] = keys[e][d];
+            }
+        }
+        int offset = 7;
+        float[] query = new float[offset + queries * HEAD_DIM];
+        for (int i = 0; i < query.length; i++) {
+            query[i] = (float) random.nextGaussian();
+        }
+        float[][] outs = new float[1 + queries + 1][stride];
+        for (float[] row : outs) {
+            Arrays.fill(row, Float.NaN);
+        }
+        CpuKernels.keyScores(transposed, stride, HEAD_DIM, entries, query, offset, queries, outs, 1);
+        for (int i = 0; i < queries; i++) {
+            for (int e = 0; e < entries; e++) {
+                double expected = 0;
+                for (int d = 0; d < HEAD_DIM; d++) {
+                    expected += (double) query[offset + i * HEAD_DIM + d] * keys[e][d];
+                }
+                assertThat(outs[1 + i][e]).as("query %d entry %d", i, e).isCloseTo((float) expected, within(1e-4f));
+            }
+        }
+        // Rows of other heads are left alone.
+        assertThat(outs[0]).containsOnly(Float.NaN);
+        assertThat(outs[1 + queries]).containsOnly(Float.NaN);
+    }
+
+    @Test
+    void refusesMoreQueriesThanItHasSumsFor() {
+        float[][] outs = new float[5][LANES];
+        assertThatThrownBy(() -> CpuKernels.keyScores(new float[HEAD_DIM * LANES], LANES, HEAD_DIM, 1,
+                new float[5 * HEAD_DIM], 0, 5, outs, 0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("got 5");
+    }
+}

@@ -57,10 +57,7 @@ public class BatchedMatmulBenchmark {
         SplittableRandom random = new SplittableRandom(9);
         arena = Arena.ofShared();
         weights = RandomWeights.matrix(TensorType.valueOf(type), rows, cols, random, arena);
-        x = new float[batch * cols];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) random.nextGaussian();
-        }
+        x = RandomWeights.activations(batch * cols, random);
         out = new float[batch * rows];
         kernels = new CpuKernels(1);
     }

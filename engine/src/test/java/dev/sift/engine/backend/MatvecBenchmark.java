@@ -58,10 +58,7 @@ public class MatvecBenchmark {
         SplittableRandom random = new SplittableRandom(3);
         arena = Arena.ofShared();
         weights = RandomWeights.matrix(TensorType.valueOf(type), rows, cols, random, arena);
-        x = new float[cols];
-        for (int i = 0; i < cols; i++) {
-            x[i] = (float) random.nextGaussian();
-        }
+        x = RandomWeights.activations(cols, random);
         out = new float[rows];
         kernels = new CpuKernels(threads);
     }

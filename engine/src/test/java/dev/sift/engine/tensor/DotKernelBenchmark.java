@@ -53,10 +53,7 @@ public class DotKernelBenchmark {
         SplittableRandom random = new SplittableRandom(5);
         arena = Arena.ofShared();
         weights = RandomWeights.matrix(TensorType.valueOf(type), rows, cols, random, arena);
-        x = new float[cols];
-        for (int i = 0; i < cols; i++) {
-            x[i] = (float) random.nextGaussian();
-        }
+        x = RandomWeights.activations(cols, random);
         row = new float[cols];
     }
 

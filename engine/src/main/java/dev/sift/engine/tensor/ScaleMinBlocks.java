@@ -223,12 +223,10 @@ final class ScaleMinBlocks {
         return VectorMath.fold(lanes, 0);
     }
 
-
     /**
      * Adds the block at {@code base} times {@code x[xi ..]} to the vector lanes at {@code lanes[0 ..]},
      * in its own method (a loop over blocks around this body exceeds what C2 inlines, and vector
-     * operations left as calls box): the 12 scale bytes are read in two loads and unpacked in
-     * registers; the two sub-blocks of a chunk add into separate sums, so that each multiply-add
+     * operations left as calls box), with the block's factors from {@link #factors}; the two sub-blocks of a chunk add into separate sums, so that each multiply-add
      * waits for the one a step back rather than the previous one. The lanes are added up once per
      * row, not per block: the lane sum (stores, then scalar loads that wait for them) was a sixth of
      * the time, and Q4_K's {@code dot} went from 567 to 469 us per 2048 x 2048 without it.

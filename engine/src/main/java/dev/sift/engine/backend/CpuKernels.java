@@ -7,6 +7,7 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.util.Arrays;
 import java.util.function.IntConsumer;
 
 /**
@@ -34,6 +35,15 @@ public final class CpuKernels implements AutoCloseable {
      * thread slowed down (by another process on its core) leaves its later ranges to the others.
      */
     private static final int CHUNKS_PER_THREAD = 4;
+
+    /** The most queries {@link #keyScores} takes at a time: one sum register each. */
+    public static final int KEY_SCORE_QUERIES = 4;
+
+    /** Columns transposed together by {@link #transpose}: one cache line of each row's. */
+    private static final int TRANSPOSE_COLUMNS = 16;
+
+    /** Each thread's output of {@link #transpose}. */
+    private static final ThreadLocal<float[]> TRANSPOSED = ThreadLocal.withInitial(() -> new float[0]);
 
     /** Each thread's {@code e^-gate} for {@link #swiglu}, grown to the widest FFN seen. */
     private static final ThreadLocal<float[]> SWIGLU_SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
@@ -87,9 +97,40 @@ public final class CpuKernels implements AutoCloseable {
      */
     public void matmul(float[] out, Tensor weights, float[] x, int rows, int cols, int batch) {
         int tasks = (rows + BATCH_TASK_ROWS - 1) / BATCH_TASK_ROWS;
-        float[] xt = TiledMatmul.transpose(x, cols, batch);
+        float[] xt = transpose(x, cols, batch);
         parallelFor(tasks, task -> TiledMatmul.rows(out, weights, xt, rows, cols, batch,
                 task * BATCH_TASK_ROWS, Math.min(rows, (task + 1) * BATCH_TASK_ROWS)));
+    }
+
+    /** {@code n} rounded up to a whole number of vectors of {@link VectorMath#F}. */
+    public static int wholeVectors(int n) {
+        return Math.ceilDiv(n, F.length()) * F.length();
+    }
+
+    /**
+     * {@code rows} rows of {@code cols} floats transposed into this thread's scratch, which stays
+     * valid until the thread's next call: {@code out[j * wholeVectors(rows) + r] = x[r * cols + j]},
+     * so that a vector holds one column of consecutive rows; the padding rows are zero. A prompt
+     * batch (rows = tokens) for {@link TiledMatmul}, a KV head's keys (rows = entries) for
+     * {@link #keyScores}.
+     */
+    public static float[] transpose(float[] x, int cols, int rows) {
+        int width = wholeVectors(rows);
+        float[] out = Scratch.atLeast(TRANSPOSED, cols * width);
+        // A few columns at a time, row after row: reading one column straight down would step a
+        // whole row at a time, always onto the same cache set.
+        for (int j0 = 0; j0 < cols; j0 += TRANSPOSE_COLUMNS) {
+            int j1 = Math.min(cols, j0 + TRANSPOSE_COLUMNS);
+            for (int r = 0; r < rows; r++) {
+                for (int j = j0; j < j1; j++) {
+                    out[j * width + r] = x[r * cols + j];
+                }
+            }
+        }
+        for (int j = 0; j < cols; j++) {
+            Arrays.fill(out, j * width + rows, (j + 1) * width, 0f);
+        }
+        return out;
     }
 
     /** Runs {@code body} for every index in {@code [0, n)} on the worker pool and waits for all. */
@@ -98,9 +139,10 @@ public final class CpuKernels implements AutoCloseable {
     }
 
     /**
-     * Attention scores of up to four queries against {@code entries} keys given transposed,
+     * Attention scores of up to {@link #KEY_SCORE_QUERIES} queries against {@code entries} keys given transposed,
      * {@code keys[d * stride + e]} for dimension {@code d} of entry {@code e}: {@code outs[outsFrom + i][e]
-     * = query[queryOffset + i * headDim ..] · key e} for {@code i < queries}. Lanes hold 16 entries
+     * = query[queryOffset + i * headDim ..] · key e} for {@code i < queries} (the keys as
+     * {@link #transpose} gives them). Lanes hold 16 entries
      * (one vector), each query's element is broadcast, and a score is its products added in
      * dimension order, so no lanes are added across. The scores of the entries up to the next
      * whole vector are written too: {@code outs} rows and {@code keys} rows must hold them
@@ -108,8 +150,8 @@ public final class CpuKernels implements AutoCloseable {
      */
     public static void keyScores(float[] keys, int stride, int headDim, int entries, float[] query, int queryOffset,
                                  int queries, float[][] outs, int outsFrom) {
-        if (queries < 1 || queries > 4) {
-            throw new IllegalArgumentException("1 to 4 queries at a time, got " + queries);
+        if (queries < 1 || queries > KEY_SCORE_QUERIES) {
+            throw new IllegalArgumentException("1 to " + KEY_SCORE_QUERIES + " queries at a time, got " + queries);
         }
         // Missing queries repeat the last one; their scores are computed and not stored.
         int q0 = queryOffset;

@@ -12,7 +12,7 @@ import java.util.Arrays;
  * prefill, where every weight row meets every token of the batch.
  *
  * <p>The batch's activations are first transposed, column after column with the tokens side by
- * side ({@link #transpose}), so that a vector holds one column of {@link VectorMath#F}{@code .length()}
+ * side ({@link CpuKernels#transpose}), so that a vector holds one column of {@link VectorMath#F}{@code .length()}
  * tokens. A task's rows are decoded into a float scratch {@link #DEPTH} columns at a time, once per
  * batch, so the cost of decoding a block format is shared by all the batch's tokens. They are then
  * multiplied in tiles of {@link #ROWS} rows by {@link #TOKEN_VECTORS} vectors of tokens: each column
@@ -49,11 +49,6 @@ final class TiledMatmul {
      * eight sums, enough to keep the multiply-add units busy while each waits for its last result.
      */
     static final int COLUMN_ROWS = 2 * ROWS;
-    /** Columns of the activations transposed together: one cache line of each token's. */
-    private static final int TRANSPOSE_COLUMNS = 16;
-
-    /** The calling thread's transposed activations. */
-    private static final ThreadLocal<float[]> TRANSPOSED = ThreadLocal.withInitial(() -> new float[0]);
     /** Each worker's decoded rows, grown to the widest matrix seen. */
     private static final ThreadLocal<float[]> DECODED = ThreadLocal.withInitial(() -> new float[0]);
     /** Each worker's sums of its rows, row after row with the tokens side by side. */
@@ -62,40 +57,12 @@ final class TiledMatmul {
     private TiledMatmul() {
     }
 
-    /** The padded token count of a batch: how many floats each column of {@link #transpose} holds. */
-    static int width(int batch) {
-        return (batch + LANES - 1) / LANES * LANES;
-    }
-
-    /**
-     * The {@code batch} tokens' activations, {@code cols} each, in this thread's scratch as
-     * {@code xt[j * width(batch) + t] = x[t * cols + j]}, the padding tokens zero.
-     */
-    static float[] transpose(float[] x, int cols, int batch) {
-        int width = width(batch);
-        float[] xt = Scratch.atLeast(TRANSPOSED, cols * width);
-        // A few columns at a time, token after token: reading one column straight down would step
-        // a whole row at a time, always onto the same cache set.
-        for (int j0 = 0; j0 < cols; j0 += TRANSPOSE_COLUMNS) {
-            int j1 = Math.min(cols, j0 + TRANSPOSE_COLUMNS);
-            for (int t = 0; t < batch; t++) {
-                for (int j = j0; j < j1; j++) {
-                    xt[j * width + t] = x[t * cols + j];
-                }
-            }
-        }
-        for (int j = 0; j < cols; j++) {
-            Arrays.fill(xt, j * width + batch, (j + 1) * width, 0f);
-        }
-        return xt;
-    }
-
     /**
      * Rows {@code [from, to)} of the product for every token: {@code out[t * rows + r] = W[r] · x[t]}
-     * for {@code t < batch}, with {@code xt} the activations from {@link #transpose}.
+     * for {@code t < batch}, with {@code xt} the activations from {@link CpuKernels#transpose}.
      */
     static void rows(float[] out, Tensor weights, float[] xt, int rows, int cols, int batch, int from, int to) {
-        int width = width(batch);
+        int width = CpuKernels.wholeVectors(batch);
         int tileRows = (to - from + COLUMN_ROWS - 1) / COLUMN_ROWS * COLUMN_ROWS;
         int depth = Math.min(DEPTH, cols);
         float[] w = Scratch.atLeast(DECODED, tileRows * depth);

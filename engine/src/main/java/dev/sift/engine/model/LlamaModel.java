@@ -6,9 +6,6 @@ import dev.sift.engine.kv.KvCache;
 import dev.sift.engine.kv.KvPrecision;
 import dev.sift.engine.kv.QueryWindow;
 import dev.sift.engine.tensor.Tensor;
-import dev.sift.engine.tensor.VectorMath;
-
-import java.util.Arrays;
 
 /**
  * A Llama-family decoder: token embedding, {@code layers} blocks of RMSNorm, grouped-query attention
@@ -32,8 +29,8 @@ public final class LlamaModel implements Decoder {
      */
     static final int BATCH = 64;
 
-    /** Each worker's keys of one KV head, transposed for {@link CpuKernels#keyScores}. */
-    private static final ThreadLocal<float[]> TRANSPOSED_KEYS = ThreadLocal.withInitial(() -> new float[0]);
+    /** Each worker's keys of one KV head, read row after row before {@link CpuKernels#transpose}. */
+    private static final ThreadLocal<float[]> KEY_ROWS = ThreadLocal.withInitial(() -> new float[0]);
 
     private final ModelConfig config;
     private final CpuKernels kernels;
@@ -278,9 +275,9 @@ public final class LlamaModel implements Decoder {
         for (int g = 0; g < config.kvHeads(); g++) {
             longest = Math.max(longest, cache.length(layer, g));
         }
-        int lanes = VectorMath.F.length();
-        a.ensureScoresCapacity((longest + lanes - 1) / lanes * lanes);
-        int headsPerTask = Math.clamp(heads / (2 * kernels.threads()), 1, Math.min(groupSize, 4));
+        a.ensureScoresCapacity(CpuKernels.wholeVectors(longest));
+        int headsPerTask = Math.clamp(heads / (2 * kernels.threads()), 1,
+                Math.min(groupSize, CpuKernels.KEY_SCORE_QUERIES));
         int tasksPerGroup = (groupSize + headsPerTask - 1) / headsPerTask;
         kernels.parallelFor(config.kvHeads() * tasksPerGroup, task -> {
             int kvHead = task / tasksPerGroup;
@@ -289,7 +286,7 @@ public final class LlamaModel implements Decoder {
             int entries = cache.length(layer, kvHead);
             int before = entries - count;
             float[] keys = prompt ? transposedKeys(cache, layer, kvHead, entries) : null;
-            int stride = (entries + lanes - 1) / lanes * lanes;
+            int stride = CpuKernels.wholeVectors(entries);
             for (int t = 0; t < count; t++) {
                 int n = before + t + 1;
                 int at = (t * heads + first) * headDim;
@@ -308,38 +305,20 @@ public final class LlamaModel implements Decoder {
     }
 
     /**
-     * The first {@code entries} keys of a KV head in this thread's scratch, transposed:
-     * {@code keys[d * stride + e]}, the stride {@code entries} rounded up to a whole vector, the
-     * padding zero.
+     * The first {@code entries} keys of a KV head, transposed by {@link CpuKernels#transpose}:
+     * {@code keys[d * stride + e]}, the stride {@code entries} rounded up to whole vectors.
      */
     private float[] transposedKeys(KvCache cache, int layer, int kvHead, int entries) {
         int headDim = config.headDim();
-        int lanes = VectorMath.F.length();
-        int stride = (entries + lanes - 1) / lanes * lanes;
-        float[] keys = TRANSPOSED_KEYS.get();
-        if (keys.length < headDim * (stride + lanes)) {
-            keys = new float[headDim * (stride + lanes)];
-            TRANSPOSED_KEYS.set(keys);
+        float[] rows = KEY_ROWS.get();
+        if (rows.length < entries * headDim) {
+            rows = new float[entries * headDim];
+            KEY_ROWS.set(rows);
         }
-        // A vector's worth of keys is read after the columns, then written out a run of entries per
-        // dimension: a key spread straight over the columns would step a whole column at a time,
-        // always onto the same cache set.
-        int block = headDim * stride;
-        for (int e0 = 0; e0 < stride; e0 += lanes) {
-            for (int j = 0; j < lanes; j++) {
-                if (e0 + j < entries) {
-                    cache.readKey(layer, kvHead, e0 + j, keys, block + j * headDim);
-                } else {
-                    Arrays.fill(keys, block + j * headDim, block + (j + 1) * headDim, 0f);
-                }
-            }
-            for (int d = 0; d < headDim; d++) {
-                for (int j = 0; j < lanes; j++) {
-                    keys[d * stride + e0 + j] = keys[block + j * headDim + d];
-                }
-            }
+        for (int e = 0; e < entries; e++) {
+            cache.readKey(layer, kvHead, e, rows, e * headDim);
         }
-        return keys;
+        return CpuKernels.transpose(rows, headDim, entries);
     }
 
     /** What a sequence keeps from call to call. */

@@ -57,6 +57,24 @@ class KeyScoresTest {
     }
 
     @Test
+    void transposeLaysTheRowsOutColumnByColumnPaddedWithZeros() {
+        int rows = LANES + 3;
+        int cols = 21;
+        float[] x = new float[rows * cols];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = i + 1;
+        }
+        float[] out = CpuKernels.transpose(x, cols, rows);
+        int width = CpuKernels.wholeVectors(rows);
+        assertThat(width).isEqualTo(2 * LANES);
+        for (int j = 0; j < cols; j++) {
+            for (int r = 0; r < width; r++) {
+                assertThat(out[j * width + r]).as("column %d row %d", j, r).isEqualTo(r < rows ? x[r * cols + j] : 0f);
+            }
+        }
+    }
+
+    @Test
     void refusesMoreQueriesThanItHasSumsFor() {
         float[][] outs = new float[5][LANES];
         assertThatThrownBy(() -> CpuKernels.keyScores(new float[HEAD_DIM * LANES], LANES, HEAD_DIM, 1,

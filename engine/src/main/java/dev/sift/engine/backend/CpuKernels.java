@@ -81,9 +81,7 @@ public final class CpuKernels implements AutoCloseable {
     }
 
     private static void rows(float[] out, Tensor weights, float[] x, int cols, int from, int to) {
-        for (int i = from; i < to; i++) {
-            out[i] = weights.dot((long) i * cols, x, 0, cols);
-        }
+        weights.matvec(out, x, cols, from, to);
     }
 
     /**

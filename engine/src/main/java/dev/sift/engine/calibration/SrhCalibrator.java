@@ -255,9 +255,7 @@ public final class SrhCalibrator {
         }
         Tensor wo = outputProjections[layer];
         float[] out = new float[config.dim()];
-        for (int r = 0; r < out.length; r++) {
-            out[r] = wo.dot((long) r * heads.length, heads, 0, heads.length);
-        }
+        wo.matvec(out, heads, heads.length, 0, out.length);
         return out;
     }
 

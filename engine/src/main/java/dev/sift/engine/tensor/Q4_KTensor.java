@@ -37,6 +37,11 @@ public final class Q4_KTensor extends Tensor {
         return blocks.dot(from, x, xOffset, n);
     }
 
+    @Override
+    public void matvec(float[] out, float[] x, int cols, int fromRow, int toRow) {
+        blocks.matvec(out, x, cols, fromRow, toRow);
+    }
+
     /** The scalar reference of {@link #dequantize}. */
     void dequantizeScalar(long from, float[] out, int outOffset, int n) {
         blocks.dequantizeScalar(from, out, outOffset, n);

@@ -50,13 +50,17 @@ final class ScaleMinBlocks {
      * lanes that {@link #dot} keeps at its start.
      */
     private static final int FACTORS = Simd.LANES;
+    /** A block's factors: eight scales, then eight minimums. */
+    private static final int FACTOR_COUNT = 2 * SUB_BLOCKS;
+    /** Each thread's {@link #inputSums}, grown to the widest row seen. */
+    private static final ThreadLocal<float[]> INPUT_SUMS = ThreadLocal.withInitial(() -> new float[0]);
     /** Per {@link Simd#LANES} of the sixteen factors, the lanes that are minimums. */
     @SuppressWarnings("unchecked")
-    private static final VectorMask<Float>[] MINS = new VectorMask[Math.max(1, 2 * SUB_BLOCKS / Simd.LANES)];
+    private static final VectorMask<Float>[] MINS = new VectorMask[Math.max(1, FACTOR_COUNT / Simd.LANES)];
 
     static {
-        boolean[] isMin = new boolean[Math.max(2 * SUB_BLOCKS, Simd.LANES)];
-        Arrays.fill(isMin, SUB_BLOCKS, 2 * SUB_BLOCKS, true);
+        boolean[] isMin = new boolean[Math.max(FACTOR_COUNT, Simd.LANES)];
+        Arrays.fill(isMin, SUB_BLOCKS, FACTOR_COUNT, true);
         for (int part = 0; part < MINS.length; part++) {
             MINS[part] = VectorMask.fromArray(Simd.F, isMin, part * Simd.LANES);
         }
@@ -152,7 +156,7 @@ final class ScaleMinBlocks {
 
     /**
      * Per sub-block, {@link Simd#LANES} bytes of nibbles (and of fifth bits) at a time widened to
-     * float lanes and turned into {@code (d * sc) * q - dmin * m}, as in {@link #blockDot}.
+     * float lanes and turned into {@code (d * sc) * q - dmin * m}.
      */
     void dequantize(long from, float[] out, int outOffset, int n) {
         if (!Simd.BYTE_KERNELS || Simd.LANES > SUB_BLOCK) {
@@ -207,51 +211,149 @@ final class ScaleMinBlocks {
     }
 
     /**
-     * Per sub-block, {@code sum((d * sc * q - dmin * m) * x)}: {@link Simd#LANES} bytes of nibbles
-     * (and of fifth bits) at a time are widened to float lanes, turned into weights with one
-     * multiply-add and multiplied into the inputs with another.
+     * {@code sum((d * sc * q - dmin * m) * x)}, as {@code d * sc * sum(q * x) - dmin * m * sum(x)}
+     * per sub-block (see {@link #blockDot}), with the sums of {@code x} worked out for this row
+     * alone; {@link #matvec} works them out once for many rows.
      */
     float dot(long from, float[] x, int xOffset, int n) {
         if (!Simd.BYTE_KERNELS || Simd.LANES > SUB_BLOCK) {
             return dotScalar(from, x, xOffset, n);
         }
+        return rowDot(from, x, xOffset, n, inputSums(x, xOffset, n));
+    }
+
+    /** {@link Tensor#matvec}: the sums of {@code x} once for all the rows, then {@link #rowDot} per row. */
+    void matvec(float[] out, float[] x, int cols, int fromRow, int toRow) {
+        if (!Simd.BYTE_KERNELS || Simd.LANES > SUB_BLOCK) {
+            for (int r = fromRow; r < toRow; r++) {
+                out[r] = dotScalar((long) r * cols, x, 0, cols);
+            }
+            return;
+        }
+        float[] sums = inputSums(x, 0, cols);
+        for (int r = fromRow; r < toRow; r++) {
+            out[r] = rowDot((long) r * cols, x, 0, cols, sums);
+        }
+    }
+
+    /**
+     * The sum of {@code x} over each sub-block of {@code x[xOffset .. xOffset+n)}, in this thread's
+     * {@link #INPUT_SUMS}: per block {@link #FACTOR_COUNT} floats, zeros where {@link #factors} puts
+     * the block's scales and the eight sums where it puts the minimums, so that the factors times
+     * these, lane by lane, are the block's {@code -dmin * m * sum(x)} terms. Summed in the same order
+     * for every row and every split of the rows, so a row's dot product does not depend on either.
+     */
+    private static float[] inputSums(float[] x, int xOffset, int n) {
+        int blocks = n / BLOCK;
+        float[] sums = INPUT_SUMS.get();
+        if (sums.length < blocks * FACTOR_COUNT) {
+            sums = new float[blocks * FACTOR_COUNT];
+            INPUT_SUMS.set(sums);
+        }
+        for (int b = 0; b < blocks; b++) {
+            for (int s = 0; s < SUB_BLOCKS; s++) {
+                int from = xOffset + b * BLOCK + s * SUB_BLOCK;
+                // Four running sums, so that each addition waits for the one four elements back.
+                float s0 = 0f;
+                float s1 = 0f;
+                float s2 = 0f;
+                float s3 = 0f;
+                for (int i = from; i < from + SUB_BLOCK; i += 4) {
+                    s0 += x[i];
+                    s1 += x[i + 1];
+                    s2 += x[i + 2];
+                    s3 += x[i + 3];
+                }
+                sums[b * FACTOR_COUNT + s] = 0f;
+                sums[b * FACTOR_COUNT + SUB_BLOCKS + s] = (s0 + s1) + (s2 + s3);
+            }
+        }
+        return sums;
+    }
+
+    /** One row's dot product given {@link #inputSums} of {@code x}: {@link #blockDot} per block. */
+    private float rowDot(long from, float[] x, int xOffset, int n, float[] sums) {
         float[] lanes = Simd.scratch();
         FloatVector.zero(Simd.F).intoArray(lanes, 0);
         for (int b = 0; b < n / BLOCK; b++) {
-            blockDot((from / BLOCK + b) * blockBytes, x, xOffset + b * BLOCK, lanes);
+            blockDot((from / BLOCK + b) * blockBytes, x, xOffset + b * BLOCK, sums, b * FACTOR_COUNT, lanes);
         }
         return VectorMath.fold(lanes, 0);
     }
 
     /**
-     * Adds the block at {@code base} times {@code x[xi ..]} to the vector lanes at {@code lanes[0 ..]},
-     * in its own method (a loop over blocks around this body exceeds what C2 inlines, and vector
-     * operations left as calls box), with the block's factors from {@link #factors}; the two sub-blocks of a chunk add into separate sums, so that each multiply-add
-     * waits for the one a step back rather than the previous one. The lanes are added up once per
-     * row, not per block: the lane sum (stores, then scalar loads that wait for them) was a sixth of
-     * the time, and Q4_K's {@code dot} went from 567 to 469 us per 2048 x 2048 without it.
+     * Adds the block at {@code base} times {@code x[xi ..]} to the vector lanes at {@code lanes[0 ..]}:
+     * the block's factors ({@link #factors}) give its minimums times the sums of {@code x} at
+     * {@code sums[s ..]} in one multiply-add per vector, then {@link #nibbleSums} or
+     * {@link #fifthBitSums} add each sub-block's scale times {@code sum(q * x)}. That takes one
+     * multiply-add per vector of quants, where weighting each quant first, as ggml's dequantization
+     * does, took two (Q4_K's {@code dot} 61 -> 47 us, Q5_K's 77 -> 62 us per 256 x 2048 on one core).
+     *
+     * <p>Each of these is a method of its own that keeps its sums in {@code lanes}: one body for a
+     * loop over blocks, or for both layouts, exceeds what C2 inlines, and vector operations left as
+     * calls box. The lanes are added up once per row, not per block (the lane sum, stores then scalar
+     * loads that wait for them, was a sixth of the time).
      */
-    private void blockDot(long base, float[] x, int xi, float[] lanes) {
+    private void blockDot(long base, float[] x, int xi, float[] sums, int s, float[] lanes) {
         factors(base, lanes);
-        FloatVector lowSum = FloatVector.zero(Simd.F);
-        FloatVector highSum = FloatVector.zero(Simd.F);
-        for (int c = 0; c < SUB_BLOCKS / 2; c++) {
-            int j = 2 * c;
-            FloatVector lowScale = FloatVector.broadcast(Simd.F, lanes[FACTORS + j]);
-            FloatVector lowMin = FloatVector.broadcast(Simd.F, lanes[FACTORS + SUB_BLOCKS + j]);
-            FloatVector highScale = FloatVector.broadcast(Simd.F, lanes[FACTORS + j + 1]);
-            FloatVector highMin = FloatVector.broadcast(Simd.F, lanes[FACTORS + SUB_BLOCKS + j + 1]);
-            int xc = xi + 2 * SUB_BLOCK * c;
-            for (int l = 0; l < SUB_BLOCK; l += Simd.LANES) {
-                IntVector bits = bytes(base + qsOffset + SUB_BLOCK * c + l);
-                IntVector fifth = fifthBitLanes(base, c, l);
-                FloatVector lowWeight = lowQuants(bits, fifth).fma(lowScale, lowMin);
-                FloatVector highWeight = highQuants(bits, fifth).fma(highScale, highMin);
-                lowSum = lowWeight.fma(FloatVector.fromArray(Simd.F, x, xc + l), lowSum);
-                highSum = highWeight.fma(FloatVector.fromArray(Simd.F, x, xc + SUB_BLOCK + l), highSum);
-            }
+        FloatVector sum = FloatVector.fromArray(Simd.F, lanes, 0);
+        for (int part = 0; part < FACTOR_COUNT / Simd.LANES; part++) {
+            int p = part * Simd.LANES;
+            sum = FloatVector.fromArray(Simd.F, lanes, FACTORS + p).fma(FloatVector.fromArray(Simd.F, sums, s + p), sum);
         }
-        lowSum.add(highSum).add(FloatVector.fromArray(Simd.F, lanes, 0)).intoArray(lanes, 0);
+        sum.intoArray(lanes, 0);
+        if (qhOffset == NO_FIFTH_BITS) {
+            nibbleSums(base, x, xi, lanes);
+        } else {
+            fifthBitSums(base, x, xi, lanes);
+        }
+    }
+
+    /**
+     * Q4_K's part of {@link #blockDot}. The chunk loop steps a byte offset rather than counting from
+     * zero: as a counted loop of four trips, C2 gave each trip a long prologue of range-check
+     * arithmetic. Each sum starts with a multiply rather than a multiply-add to zero.
+     */
+    private void nibbleSums(long base, float[] x, int xi, float[] lanes) {
+        FloatVector sum = FloatVector.fromArray(Simd.F, lanes, 0);
+        int scale = FACTORS;
+        int xc = xi;
+        for (long chunk = base + qsOffset, end = chunk + QS_BYTES; chunk < end; chunk += SUB_BLOCK, scale += 2, xc += 2 * SUB_BLOCK) {
+            IntVector first = bytes(chunk);
+            FloatVector lowSum = toFloats(first.and(0xF)).mul(FloatVector.fromArray(Simd.F, x, xc));
+            FloatVector highSum = toFloats(first.lanewise(VectorOperators.LSHR, 4)).mul(FloatVector.fromArray(Simd.F, x, xc + SUB_BLOCK));
+            for (int l = Simd.LANES; l < SUB_BLOCK; l += Simd.LANES) {
+                IntVector bits = bytes(chunk + l);
+                lowSum = toFloats(bits.and(0xF)).fma(FloatVector.fromArray(Simd.F, x, xc + l), lowSum);
+                highSum = toFloats(bits.lanewise(VectorOperators.LSHR, 4)).fma(FloatVector.fromArray(Simd.F, x, xc + SUB_BLOCK + l), highSum);
+            }
+            sum = lowSum.fma(FloatVector.broadcast(Simd.F, lanes[scale]), sum);
+            sum = highSum.fma(FloatVector.broadcast(Simd.F, lanes[scale + 1]), sum);
+        }
+        sum.intoArray(lanes, 0);
+    }
+
+    /** Q5_K's part of {@link #blockDot}: {@link #nibbleSums} with each quant's fifth bit from {@code qh}. */
+    private void fifthBitSums(long base, float[] x, int xi, float[] lanes) {
+        FloatVector sum = FloatVector.fromArray(Simd.F, lanes, 0);
+        int scale = FACTORS;
+        int xc = xi;
+        int shift = 0;
+        for (long chunk = base + qsOffset, end = chunk + QS_BYTES; chunk < end; chunk += SUB_BLOCK, scale += 2, xc += 2 * SUB_BLOCK, shift += 2) {
+            IntVector first = bytes(chunk);
+            IntVector firstFifth = bytes(base + qhOffset).lanewise(VectorOperators.LSHR, shift);
+            FloatVector lowSum = lowQuants(first, firstFifth).mul(FloatVector.fromArray(Simd.F, x, xc));
+            FloatVector highSum = highQuants(first, firstFifth).mul(FloatVector.fromArray(Simd.F, x, xc + SUB_BLOCK));
+            for (int l = Simd.LANES; l < SUB_BLOCK; l += Simd.LANES) {
+                IntVector bits = bytes(chunk + l);
+                IntVector fifth = bytes(base + qhOffset + l).lanewise(VectorOperators.LSHR, shift);
+                lowSum = lowQuants(bits, fifth).fma(FloatVector.fromArray(Simd.F, x, xc + l), lowSum);
+                highSum = highQuants(bits, fifth).fma(FloatVector.fromArray(Simd.F, x, xc + SUB_BLOCK + l), highSum);
+            }
+            sum = lowSum.fma(FloatVector.broadcast(Simd.F, lanes[scale]), sum);
+            sum = highSum.fma(FloatVector.broadcast(Simd.F, lanes[scale + 1]), sum);
+        }
+        sum.intoArray(lanes, 0);
     }
 
     /**
@@ -277,7 +379,7 @@ final class ScaleMinBlocks {
                 .reinterpretAsBytes();
         FloatVector d = FloatVector.broadcast(Simd.F, half(base));
         FloatVector minusDmin = FloatVector.broadcast(Simd.F, -half(base + 2));
-        for (int part = 0; part < 2 * SUB_BLOCKS / Simd.LANES; part++) {
+        for (int part = 0; part < FACTOR_COUNT / Simd.LANES; part++) {
             ((FloatVector) values.convertShape(VectorOperators.ZERO_EXTEND_B2I, Simd.I, part)
                     .convert(VectorOperators.I2F, 0))
                     .mul(d.blend(minusDmin, MINS[part]))
@@ -300,6 +402,10 @@ final class ScaleMinBlocks {
         return qhOffset == NO_FIFTH_BITS
                 ? IntVector.zero(Simd.I)
                 : bytes(base + qhOffset + l).lanewise(VectorOperators.LSHR, 2 * c);
+    }
+
+    private static FloatVector toFloats(IntVector quants) {
+        return (FloatVector) quants.convert(VectorOperators.I2F, 0);
     }
 
     /** The low sub-block's quants: low nibbles, with bit 0 of {@code fifth} as their fifth bit. */

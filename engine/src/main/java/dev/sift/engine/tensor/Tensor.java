@@ -99,6 +99,18 @@ public abstract sealed class Tensor permits F32Tensor, F16Tensor, BF16Tensor, Q8
     /** The dot product of elements {@code from .. from+n} with {@code x[xOffset .. xOffset+n]}. */
     public abstract float dot(long from, float[] x, int xOffset, int n);
 
+    /**
+     * {@code out[r] = row r · x[0 .. cols)} for rows {@code fromRow .. toRow} of this tensor as a
+     * matrix of {@code cols} columns: a share of a matrix-vector product. Each row gives exactly what
+     * {@link #dot} gives it; a format whose rows all need the same thing of {@code x} (the K-quants:
+     * its sum over every sub-block) works it out once here rather than once per row.
+     */
+    public void matvec(float[] out, float[] x, int cols, int fromRow, int toRow) {
+        for (int r = fromRow; r < toRow; r++) {
+            out[r] = dot((long) r * cols, x, 0, cols);
+        }
+    }
+
     /** The bytes backing this view. */
     public final MemorySegment segment() {
         return data;

@@ -79,6 +79,39 @@ class VectorKernelsTest {
         assertThat(vector[3]).isNotZero();
     }
 
+    /**
+     * A share of a matrix-vector product gives each row exactly its {@code dot}, whichever rows the
+     * share covers: the K-quants' sums of the input, worked out once per share, are the ones a single
+     * row's {@code dot} works out.
+     */
+    @ParameterizedTest
+    @EnumSource(value = TensorType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K"})
+    void matvecGivesEachRowItsDot(TensorType type) {
+        Random random = new Random(11 + type.ordinal());
+        int cols = 512;
+        int rows = 6;
+        float[] values = new float[rows * cols];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) random.nextGaussian();
+        }
+        float[] x = new float[cols];
+        for (int i = 0; i < cols; i++) {
+            x[i] = (float) random.nextGaussian();
+        }
+        Tensor tensor = Tensor.of(type, MemorySegment.ofArray(Quantizer.quantize(type, values)), values.length);
+        float[] whole = new float[rows];
+        float[] shares = new float[rows];
+        tensor.matvec(whole, x, cols, 0, rows);
+        tensor.matvec(shares, x, cols, 0, 1);
+        tensor.matvec(shares, x, cols, 1, 4);
+        tensor.matvec(shares, x, cols, 4, rows);
+        for (int r = 0; r < rows; r++) {
+            float dot = tensor.dot((long) r * cols, x, 0, cols);
+            assertThat(whole[r]).as("%s row %d", type, r).isEqualTo(dot).isNotZero();
+            assertThat(shares[r]).as("%s row %d in a share", type, r).isEqualTo(dot);
+        }
+    }
+
     private static void scalarDequantize(Tensor tensor, long from, float[] out, int outOffset, int n) {
         switch (tensor) {
             case Q8_0Tensor t -> t.dequantizeScalar(from, out, outOffset, n);

@@ -21,9 +21,11 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The dot-product kernel of every weight type, one thread, over a decode-sized matrix (2048 rows
- * of 2048 by default, off-heap as a mapped file's would be): {@code dot} is the vector kernel
- * decoding uses, {@code dotScalar} the scalar reference it replaced, {@code dequantize} the row
- * decoding the batched prefill product starts from. The score is one pass over the matrix; elements
+ * of 2048 by default, off-heap as a mapped file's would be): {@code dot} is one row's vector
+ * kernel, {@code dotScalar} the scalar reference it replaced, {@code dequantize} the row
+ * decoding the batched prefill product starts from, and {@code matvec} the whole matrix times one
+ * vector as decoding computes it (the K-quants work out the input's sums once for all rows, where
+ * {@code dot} works them out per row). The score is one pass over the matrix; elements
  * per second are {@code rows × cols / score}. Run with {@code scripts/kernel-benchmarks.sh}.
  */
 @State(Scope.Thread)
@@ -47,6 +49,7 @@ public class DotKernelBenchmark {
     private Tensor weights;
     private float[] x;
     private float[] row;
+    private float[] out;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -55,6 +58,7 @@ public class DotKernelBenchmark {
         weights = RandomWeights.matrix(TensorType.valueOf(type), rows, cols, random, arena);
         x = RandomWeights.activations(cols, random);
         row = new float[cols];
+        out = new float[rows];
     }
 
     @TearDown(Level.Trial)
@@ -69,6 +73,12 @@ public class DotKernelBenchmark {
             sum += weights.dot((long) r * cols, x, 0, cols);
         }
         return sum;
+    }
+
+    @Benchmark
+    public float[] matvec() {
+        weights.matvec(out, x, cols, 0, rows);
+        return out;
     }
 
     @Benchmark

@@ -28,6 +28,14 @@ public final class Q6_KTensor extends Tensor {
     private static final int QH_OFFSET = 128;
     private static final int SCALES_OFFSET = 192;
     private static final int D_OFFSET = 208;
+    private static final int SUB_BLOCK = 16;
+    private static final int SUB_BLOCKS = BLOCK / SUB_BLOCK;
+    /** Whether the vector kernels apply: byte vectors of the float lanes, which divide a sub-block. */
+    private static final boolean VECTOR_KERNEL = Simd.BYTE_KERNELS && Simd.LANES <= SUB_BLOCK;
+    /** Where a block's sixteen {@code d * sc} go in the thread's {@link Simd#scratch}: after the row's lanes. */
+    private static final int FACTORS = Simd.LANES;
+    /** Each thread's {@link #inputSums}, grown to the widest row seen. */
+    private static final ThreadLocal<float[]> INPUT_SUMS = ThreadLocal.withInitial(() -> new float[0]);
     /** Eight signed sub-block scales at a time. */
     private static final ValueLayout.OfLong SCALES = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
@@ -78,11 +86,11 @@ public final class Q6_KTensor extends Tensor {
 
     /**
      * {@link Simd#LANES} bytes of {@code ql} and {@code qh} at a time give as many 6-bit quants of
-     * each quarter of a half, widened to float lanes and scaled per sub-block, as in {@link #dot}.
+     * each quarter of a half, widened to float lanes and scaled per sub-block.
      */
     @Override
     public void dequantize(long from, float[] out, int outOffset, int n) {
-        if (!Simd.BYTE_KERNELS || Simd.LANES > 16) {
+        if (!VECTOR_KERNEL) {
             dequantizeScalar(from, out, outOffset, n);
             return;
         }
@@ -144,46 +152,123 @@ public final class Q6_KTensor extends Tensor {
     }
 
     /**
-     * {@code sum(d * sc * (q - 32) * x)}: {@link Simd#LANES} bytes of {@code ql} and {@code qh} at a
-     * time give as many 6-bit quants of each quarter, widened to float lanes and scaled per sub-block.
+     * {@code sum(d * sc * (q - 32) * x)}, as {@code d * sc * (sum(q * x) - 32 * sum(x))} per
+     * sub-block (see {@link #rowDot}), with the sums of {@code x} worked out for this row alone;
+     * {@link #matvec} works them out once for many rows.
      */
     @Override
     public float dot(long from, float[] x, int xOffset, int n) {
-        if (!Simd.BYTE_KERNELS || Simd.LANES > 16) {
+        if (!VECTOR_KERNEL) {
             return dotScalar(from, x, xOffset, n);
         }
-        float[] lanes = Simd.scratch();
-        float sum = 0f;
-        for (int b = 0; b < n / BLOCK; b++) {
-            long base = (from / BLOCK + b) * BLOCK_BYTES;
-            float d = scale(base);
-            int xi = xOffset + b * BLOCK;
-            sum += halfDot(base, 0, d, data.get(SCALES, base + SCALES_OFFSET), x, xi, lanes)
-                    + halfDot(base, 1, d, data.get(SCALES, base + SCALES_OFFSET + 8), x, xi + 128, lanes);
+        return rowDot(from, x, xOffset, n, inputSums(x, xOffset, n));
+    }
+
+    @Override
+    public void matvec(float[] out, float[] x, int cols, int fromRow, int toRow) {
+        if (!VECTOR_KERNEL) {
+            super.matvec(out, x, cols, fromRow, toRow);
+            return;
         }
-        return sum;
+        float[] sums = inputSums(x, 0, cols);
+        for (int r = fromRow; r < toRow; r++) {
+            out[r] = rowDot((long) r * cols, x, 0, cols, sums);
+        }
     }
 
     /**
-     * One half (128 elements) of the block at {@code base}, whose eight sub-block scales are the bytes
-     * of {@code scales}, in its own method: the whole block in one method exceeds what C2 inlines,
-     * and the vector operations left as calls then box. For the same reason the quants are put
-     * together here rather than in a helper: once compiled on its own, a helper of a few vector
-     * operations is too large to inline, and every call boxes its vectors (dot ran at a tenth of
-     * its speed). The bytes are widened to int lanes, where each step is one instruction (x86 has no
-     * byte shift); each quarter adds into its own sum. The sums' lanes are added up through
-     * {@code lanes} (this thread's scratch) rather than {@link VectorMath#sum}, which this method is
-     * too large to inline: passing it a vector would box it.
+     * {@code -32} times the sum of {@code x} over each sub-block of {@code x[xOffset .. xOffset+n)},
+     * 16 a block, in this thread's {@link #INPUT_SUMS}: a block's sub-block scales times these, lane
+     * by lane, are its {@code -32 * d * sc * sum(x)} terms. Summed in the same order for every row
+     * and every split of the rows, so a row's dot product does not depend on either.
      */
-    private float halfDot(long base, int half, float d, long scales, float[] x, int xi, float[] lanes) {
-        FloatVector sum0 = FloatVector.zero(Simd.F);
+    private static float[] inputSums(float[] x, int xOffset, int n) {
+        int subBlocks = n / SUB_BLOCK;
+        float[] sums = INPUT_SUMS.get();
+        if (sums.length < subBlocks) {
+            sums = new float[subBlocks];
+            INPUT_SUMS.set(sums);
+        }
+        for (int s = 0; s < subBlocks; s++) {
+            int from = xOffset + s * SUB_BLOCK;
+            // Four running sums, so that each addition waits for the one four elements back.
+            float s0 = 0f;
+            float s1 = 0f;
+            float s2 = 0f;
+            float s3 = 0f;
+            for (int i = from; i < from + SUB_BLOCK; i += 4) {
+                s0 += x[i];
+                s1 += x[i + 1];
+                s2 += x[i + 2];
+                s3 += x[i + 3];
+            }
+            sums[s] = -32f * ((s0 + s1) + (s2 + s3));
+        }
+        return sums;
+    }
+
+    /**
+     * One row's dot product given {@link #inputSums} of {@code x}: per block, its sixteen
+     * {@code d * sc} ({@link #factors}) times the sums in one multiply-add per vector, then
+     * {@link #halfDot} for each half. The lanes are added up once per row, not per block or half:
+     * the lane sum, stores then scalar loads that wait for them, is slow.
+     */
+    private float rowDot(long from, float[] x, int xOffset, int n, float[] sums) {
+        float[] lanes = Simd.scratch();
+        FloatVector sum = FloatVector.zero(Simd.F);
+        for (int b = 0; b < n / BLOCK; b++) {
+            long base = (from / BLOCK + b) * BLOCK_BYTES;
+            factors(base, lanes);
+            for (int p = 0; p < SUB_BLOCKS; p += Simd.LANES) {
+                sum = FloatVector.fromArray(Simd.F, lanes, FACTORS + p)
+                        .fma(FloatVector.fromArray(Simd.F, sums, b * SUB_BLOCKS + p), sum);
+            }
+            sum.intoArray(lanes, 0);
+            int xi = xOffset + b * BLOCK;
+            halfDot(base, 0, x, xi, lanes);
+            halfDot(base, 1, x, xi + 128, lanes);
+            sum = FloatVector.fromArray(Simd.F, lanes, 0);
+        }
+        sum.intoArray(lanes, 0);
+        return VectorMath.fold(lanes, 0);
+    }
+
+    /**
+     * The block at {@code base}'s sixteen {@code d * sc} into {@code lanes[FACTORS ..]}: the signed
+     * scale bytes widened and converted in vector lanes, each product the one a scalar
+     * {@code d * sc} gives.
+     */
+    private void factors(long base, float[] lanes) {
+        float d = scale(base);
+        for (int p = 0; p < SUB_BLOCKS; p += Simd.LANES) {
+            ((FloatVector) ByteVector.fromMemorySegment(Simd.B, data, base + SCALES_OFFSET + p, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.B2I, Simd.I, 0)
+                    .convert(VectorOperators.I2F, 0))
+                    .mul(d)
+                    .intoArray(lanes, FACTORS + p);
+        }
+    }
+
+    /**
+     * Adds one half (128 elements) of the block at {@code base} times {@code x[xi ..]} to the
+     * vector lanes at {@code lanes[0 ..]}: per vector of quants, {@code q * x} times its sub-block's
+     * {@code d * sc} from {@code lanes[FACTORS ..]} ({@link #rowDot} has added the {@code -32}
+     * terms). In its own method: the whole block in one method exceeds what C2 inlines, and the
+     * vector operations left as calls then box. For the same reason the quants are put together
+     * here rather than in a helper: once compiled on its own, a helper of a few vector operations
+     * is too large to inline, and every call boxes its vectors (dot ran at a tenth of its speed).
+     * The bytes are widened to int lanes, where each step is one instruction (x86 has no byte
+     * shift); each quarter adds into its own sum.
+     */
+    private void halfDot(long base, int half, float[] x, int xi, float[] lanes) {
+        FloatVector sum0 = FloatVector.fromArray(Simd.F, lanes, 0);
         FloatVector sum1 = FloatVector.zero(Simd.F);
         FloatVector sum2 = FloatVector.zero(Simd.F);
         FloatVector sum3 = FloatVector.zero(Simd.F);
         long ql = base + 64 * half;
         long qhAt = base + QH_OFFSET + 32 * half;
         for (int l = 0; l < 32; l += Simd.LANES) {
-            int s = l / 16;
+            int s = FACTORS + 8 * half + l / 16;
             IntVector ql0 = (IntVector) ByteVector.fromMemorySegment(Simd.B, data, ql + l, ByteOrder.LITTLE_ENDIAN)
                     .convertShape(VectorOperators.ZERO_EXTEND_B2I, Simd.I, 0);
             IntVector ql1 = (IntVector) ByteVector.fromMemorySegment(Simd.B, data, ql + 32 + l, ByteOrder.LITTLE_ENDIAN)
@@ -194,17 +279,16 @@ public final class Q6_KTensor extends Tensor {
             IntVector q1 = ql1.and(0xF).or(qh.lanewise(VectorOperators.LSHL, 2).and(0x30));
             IntVector q2 = ql0.lanewise(VectorOperators.LSHR, 4).or(qh.and(0x30));
             IntVector q3 = ql1.lanewise(VectorOperators.LSHR, 4).or(qh.lanewise(VectorOperators.LSHR, 2).and(0x30));
-            sum0 = ((FloatVector) q0.sub(32).convert(VectorOperators.I2F, 0)).mul(d * (byte) (scales >>> (8 * s)))
-                    .fma(FloatVector.fromArray(Simd.F, x, xi + l), sum0);
-            sum1 = ((FloatVector) q1.sub(32).convert(VectorOperators.I2F, 0)).mul(d * (byte) (scales >>> (8 * s + 16)))
-                    .fma(FloatVector.fromArray(Simd.F, x, xi + 32 + l), sum1);
-            sum2 = ((FloatVector) q2.sub(32).convert(VectorOperators.I2F, 0)).mul(d * (byte) (scales >>> (8 * s + 32)))
-                    .fma(FloatVector.fromArray(Simd.F, x, xi + 64 + l), sum2);
-            sum3 = ((FloatVector) q3.sub(32).convert(VectorOperators.I2F, 0)).mul(d * (byte) (scales >>> (8 * s + 48)))
-                    .fma(FloatVector.fromArray(Simd.F, x, xi + 96 + l), sum3);
+            sum0 = ((FloatVector) q0.convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(Simd.F, x, xi + l))
+                    .fma(FloatVector.broadcast(Simd.F, lanes[s]), sum0);
+            sum1 = ((FloatVector) q1.convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(Simd.F, x, xi + 32 + l))
+                    .fma(FloatVector.broadcast(Simd.F, lanes[s + 2]), sum1);
+            sum2 = ((FloatVector) q2.convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(Simd.F, x, xi + 64 + l))
+                    .fma(FloatVector.broadcast(Simd.F, lanes[s + 4]), sum2);
+            sum3 = ((FloatVector) q3.convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(Simd.F, x, xi + 96 + l))
+                    .fma(FloatVector.broadcast(Simd.F, lanes[s + 6]), sum3);
         }
         sum0.add(sum1).add(sum2.add(sum3)).intoArray(lanes, 0);
-        return VectorMath.fold(lanes, 0);
     }
 
     /** The scalar reference of {@link #dot}: per sub-block of 16, {@code d * sc * sum((q - 32) * x)}. */

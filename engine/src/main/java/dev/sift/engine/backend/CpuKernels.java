@@ -1,5 +1,6 @@
 package dev.sift.engine.backend;
 
+import dev.sift.engine.tensor.Scratch;
 import dev.sift.engine.tensor.Tensor;
 import dev.sift.engine.tensor.VectorMath;
 import jdk.incubator.vector.FloatVector;

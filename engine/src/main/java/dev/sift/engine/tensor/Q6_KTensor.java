@@ -184,25 +184,9 @@ public final class Q6_KTensor extends Tensor {
      */
     private static float[] inputSums(float[] x, int xOffset, int n) {
         int subBlocks = n / SUB_BLOCK;
-        float[] sums = INPUT_SUMS.get();
-        if (sums.length < subBlocks) {
-            sums = new float[subBlocks];
-            INPUT_SUMS.set(sums);
-        }
+        float[] sums = Scratch.atLeast(INPUT_SUMS, subBlocks);
         for (int s = 0; s < subBlocks; s++) {
-            int from = xOffset + s * SUB_BLOCK;
-            // Four running sums, so that each addition waits for the one four elements back.
-            float s0 = 0f;
-            float s1 = 0f;
-            float s2 = 0f;
-            float s3 = 0f;
-            for (int i = from; i < from + SUB_BLOCK; i += 4) {
-                s0 += x[i];
-                s1 += x[i + 1];
-                s2 += x[i + 2];
-                s3 += x[i + 3];
-            }
-            sums[s] = -32f * ((s0 + s1) + (s2 + s3));
+            sums[s] = -32f * Simd.sum(x, xOffset + s * SUB_BLOCK, SUB_BLOCK);
         }
         return sums;
     }

@@ -245,27 +245,11 @@ final class ScaleMinBlocks {
      */
     private static float[] inputSums(float[] x, int xOffset, int n) {
         int blocks = n / BLOCK;
-        float[] sums = INPUT_SUMS.get();
-        if (sums.length < blocks * FACTOR_COUNT) {
-            sums = new float[blocks * FACTOR_COUNT];
-            INPUT_SUMS.set(sums);
-        }
+        float[] sums = Scratch.atLeast(INPUT_SUMS, blocks * FACTOR_COUNT);
         for (int b = 0; b < blocks; b++) {
             for (int s = 0; s < SUB_BLOCKS; s++) {
-                int from = xOffset + b * BLOCK + s * SUB_BLOCK;
-                // Four running sums, so that each addition waits for the one four elements back.
-                float s0 = 0f;
-                float s1 = 0f;
-                float s2 = 0f;
-                float s3 = 0f;
-                for (int i = from; i < from + SUB_BLOCK; i += 4) {
-                    s0 += x[i];
-                    s1 += x[i + 1];
-                    s2 += x[i + 2];
-                    s3 += x[i + 3];
-                }
                 sums[b * FACTOR_COUNT + s] = 0f;
-                sums[b * FACTOR_COUNT + SUB_BLOCKS + s] = (s0 + s1) + (s2 + s3);
+                sums[b * FACTOR_COUNT + SUB_BLOCKS + s] = Simd.sum(x, xOffset + b * BLOCK + s * SUB_BLOCK, SUB_BLOCK);
             }
         }
         return sums;

@@ -32,6 +32,25 @@ final class Simd {
         return SCRATCH_BUFFER.get();
     }
 
+    /**
+     * {@code x[from] + ... + x[from + n - 1]} for {@code n} a multiple of 4, in four running sums
+     * so that each addition waits for the one four elements back rather than the previous one;
+     * the same order every time.
+     */
+    static float sum(float[] x, int from, int n) {
+        float s0 = 0f;
+        float s1 = 0f;
+        float s2 = 0f;
+        float s3 = 0f;
+        for (int i = from; i < from + n; i += 4) {
+            s0 += x[i];
+            s1 += x[i + 1];
+            s2 += x[i + 2];
+            s3 += x[i + 3];
+        }
+        return (s0 + s1) + (s2 + s3);
+    }
+
     /** {@code sum(w[0..n) * x[xOffset..xOffset+n))} with vectors and a scalar tail, for any {@code n}. */
     static float dot(float[] w, float[] x, int xOffset, int n) {
         FloatVector acc = FloatVector.zero(F);

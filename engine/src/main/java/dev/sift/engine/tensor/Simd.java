@@ -15,8 +15,12 @@ final class Simd {
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     /** Lanes of {@link #F}. */
     static final int LANES = F.length();
-    /** Bytes with as many lanes as {@link #F}, so that one cast turns them into one float vector. */
-    static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(LANES * Byte.SIZE));
+    /**
+     * Bytes with as many lanes as {@link #F}, so that one cast turns them into one float vector;
+     * {@code null} where no such byte vector exists (4 float lanes, 128-bit vectors such as NEON's,
+     * would need 32-bit byte vectors): the byte kernels are then off ({@link #BYTE_KERNELS}).
+     */
+    static final VectorSpecies<Byte> B = LANES >= 8 ? VectorSpecies.of(byte.class, VectorShape.forBitSize(LANES * Byte.SIZE)) : null;
     /** Ints with as many lanes as {@link #F}: bytes widened to them are unpacked with one 32-bit operation per vector. */
     static final VectorSpecies<Integer> I = F.withLanes(int.class);
     /** Scratch floats per thread: one super-block of 256 elements. */

@@ -37,7 +37,12 @@ class KvPrecisionTest {
                         assertThat(halfLogits[v]).as("%s position %d token %d", name, p, v).isCloseTo(fullLogits[v], within(0.05f));
                     }
                     int token = StoriesReferenceTest.argmax(fullLogits);
-                    assertThat(StoriesReferenceTest.argmax(halfLogits)).as("%s greedy token at %d", name, p).isEqualTo(token);
+                    // F16's greedy token is F32's, but for a near-tie (the logits are 0.05 apart at most).
+                    int halfToken = StoriesReferenceTest.argmax(halfLogits);
+                    if (halfToken != token) {
+                        assertThat(fullLogits[token] - fullLogits[halfToken]).as("%s greedy tokens at %d", name, p)
+                                .isLessThan(0.1f);
+                    }
                     fullLogits = fullSequence.forward(token, p).clone();
                     halfLogits = halfSequence.forward(token, p).clone();
                 }

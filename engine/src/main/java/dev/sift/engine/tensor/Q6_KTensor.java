@@ -199,10 +199,11 @@ public final class Q6_KTensor extends Tensor {
      */
     private float rowDot(long from, float[] x, int xOffset, int n, float[] sums) {
         float[] lanes = Simd.scratch();
-        FloatVector sum = FloatVector.zero(Simd.F);
+        FloatVector.zero(Simd.F).intoArray(lanes, 0);
         for (int b = 0; b < n / BLOCK; b++) {
             long base = (from / BLOCK + b) * BLOCK_BYTES;
             factors(base, lanes);
+            FloatVector sum = FloatVector.fromArray(Simd.F, lanes, 0);
             for (int p = 0; p < SUB_BLOCKS; p += Simd.LANES) {
                 sum = FloatVector.fromArray(Simd.F, lanes, FACTORS + p)
                         .fma(FloatVector.fromArray(Simd.F, sums, b * SUB_BLOCKS + p), sum);
@@ -211,9 +212,7 @@ public final class Q6_KTensor extends Tensor {
             int xi = xOffset + b * BLOCK;
             halfDot(base, 0, x, xi, lanes);
             halfDot(base, 1, x, xi + 128, lanes);
-            sum = FloatVector.fromArray(Simd.F, lanes, 0);
         }
-        sum.intoArray(lanes, 0);
         return VectorMath.fold(lanes, 0);
     }
 

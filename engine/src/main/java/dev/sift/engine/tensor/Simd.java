@@ -46,11 +46,13 @@ final class Simd {
         float s1 = 0f;
         float s2 = 0f;
         float s3 = 0f;
-        for (int i = from; i < from + n; i += 4) {
-            s0 += x[i];
-            s1 += x[i + 1];
-            s2 += x[i + 2];
-            s3 += x[i + 3];
+        // Counted from 0, so that inlined with a constant n the loop has a constant trip count, which
+        // C2 unrolls whole (a Q4_K row's dot, sums and all: 0.57 -> 0.52 us for 2048 columns).
+        for (int i = 0; i < n; i += 4) {
+            s0 += x[from + i];
+            s1 += x[from + i + 1];
+            s2 += x[from + i + 2];
+            s3 += x[from + i + 3];
         }
         return (s0 + s1) + (s2 + s3);
     }

@@ -47,9 +47,11 @@ final class ScaleMinBlocks {
     private static final VectorSpecies<Long> PACKED = LongVector.SPECIES_128;
     /**
      * Where a block's sixteen factors go in the thread's {@link Simd#scratch}: after the row's
-     * lanes that {@link #dot} keeps at its start.
+     * lanes that {@link #rowDot} keeps at its start.
      */
     private static final int FACTORS = Simd.LANES;
+    /** Whether the vector kernels apply: byte vectors of the float lanes, which divide a sub-block. */
+    private static final boolean VECTOR_KERNEL = Simd.BYTE_KERNELS && Simd.LANES <= SUB_BLOCK;
     /** A block's factors: eight scales, then eight minimums. */
     private static final int FACTOR_COUNT = 2 * SUB_BLOCKS;
     /** Each thread's {@link #inputSums}, grown to the widest row seen. */
@@ -159,7 +161,7 @@ final class ScaleMinBlocks {
      * float lanes and turned into {@code (d * sc) * q - dmin * m}.
      */
     void dequantize(long from, float[] out, int outOffset, int n) {
-        if (!Simd.BYTE_KERNELS || Simd.LANES > SUB_BLOCK) {
+        if (!VECTOR_KERNEL) {
             dequantizeScalar(from, out, outOffset, n);
             return;
         }
@@ -216,7 +218,7 @@ final class ScaleMinBlocks {
      * alone; {@link #matvec} works them out once for many rows.
      */
     float dot(long from, float[] x, int xOffset, int n) {
-        if (!Simd.BYTE_KERNELS || Simd.LANES > SUB_BLOCK) {
+        if (!VECTOR_KERNEL) {
             return dotScalar(from, x, xOffset, n);
         }
         return rowDot(from, x, xOffset, n, inputSums(x, xOffset, n));
@@ -224,7 +226,7 @@ final class ScaleMinBlocks {
 
     /** {@link Tensor#matvec}: the sums of {@code x} once for all the rows, then {@link #rowDot} per row. */
     void matvec(float[] out, float[] x, int cols, int fromRow, int toRow) {
-        if (!Simd.BYTE_KERNELS || Simd.LANES > SUB_BLOCK) {
+        if (!VECTOR_KERNEL) {
             for (int r = fromRow; r < toRow; r++) {
                 out[r] = dotScalar((long) r * cols, x, 0, cols);
             }
